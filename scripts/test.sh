@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need on a fresh Debian machine, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System tools some tests use: Debian's chromium (charts must draw) and python3-nbformat (the real validator).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+/usr/bin/python3 -c "import nbformat" >/dev/null 2>&1 || missing+=(python3-nbformat)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "warning: ${missing[*]} missing and cannot be installed here; their tests will fail" >&2
+  fi
+fi
+
+rm -rf artifacts/test-results
+status=0
+dotnet test NotebookKit.sln -c Release --logger "trx" --results-directory artifacts/test-results "$@" || status=$?
+
+# One plain closing line for CI, summed over every test assembly.
+summarise() {
+  local passed=0 failed=0 skipped=0
+  for f in artifacts/test-results/*.trx; do
+    [ -f "$f" ] || continue
+    line=$(grep -o '<Counters [^>]*>' "$f" | head -1)
+    p=$(echo "$line" | sed -n 's/.* passed="\([0-9]*\)".*/\1/p'); passed=$((passed + ${p:-0}))
+    x=$(echo "$line" | sed -n 's/.* failed="\([0-9]*\)".*/\1/p'); failed=$((failed + ${x:-0}))
+    s=$(echo "$line" | sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p'); skipped=$((skipped + ${s:-0}))
+  done
+  echo "$passed passed, $failed failed, $skipped skipped"
+}
+summarise
+exit $status

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace NotebookKit.Runner;
+
+/// <summary>Checks a notebook against the kit's conventions (shared/guides/NOTEBOOKS.md). Returns one line per problem.</summary>
+public static partial class ConventionChecker
+{
+    [GeneratedRegex("""^\s*#r\s+"nuget:\s*(?<id>[^,"\s]+)\s*(,\s*(?<version>[^"\s]*))?\s*"\s*$""", RegexOptions.Multiline)]
+    private static partial Regex NugetLine();
+    [GeneratedRegex("""\]\((?<target>[^)#\s]+\.ipynb)(#[^)]*)?\)""")]
+    private static partial Regex NotebookLink();
+    [GeneratedRegex("""^\s*(?:(?:var|int|long|double|float|bool|string|decimal)\s+[A-Za-z_]\w*\s*=\s*[^;]+;\s*(//.*)?|//.*|)\s*$""")]
+    private static partial Regex SimpleAssignment();
+
+    public static IReadOnlyList<string> Check(string path)
+    {
+        var problems = new List<string>();
+        Notebook notebook;
+        try
+        {
+            notebook = Notebook.Load(path);
+        }
+        catch (InvalidDataException e)
+        {
+            return [e.Message];
+        }
+        var root = notebook.Root;
+        if (root["nbformat"]?.GetValue<int>() != 4 || root["nbformat_minor"]?.GetValue<int>() != 5)
+            problems.Add("nbformat must be 4.5");
+        var meta = root["metadata"];
+        if (meta?["kernelspec"]?["name"]?.GetValue<string>() != ".net-csharp")
+            problems.Add("metadata.kernelspec.name must be '.net-csharp'");
+        if (meta?["language_info"]?["name"]?.GetValue<string>() != "polyglot-notebook")
+            problems.Add("metadata.language_info.name must be 'polyglot-notebook'");
+        if (meta?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]?.GetValue<string>() != "csharp")
+            problems.Add("metadata.polyglot_notebook.kernelInfo.defaultKernelName must be 'csharp'");
+
+        var ids = new HashSet<string>();
+        int parameterCells = 0, number = 0;
+        var markdown = new List<string>();
+        foreach (var cell in notebook.Cells)
+        {
+            number++;
+            if (cell is null) continue;
+            var where = $"cell {number}";
+            var id = cell["id"]?.GetValue<string>();
+            if (string.IsNullOrEmpty(id)) problems.Add($"{where}: no id");
+            else if (!ids.Add(id)) problems.Add($"{where}: duplicate id '{id}'");
+            var source = Notebook.Source(cell);
+            if (Notebook.CellType(cell) == "markdown")
+            {
+                markdown.Add(source);
+                continue;
+            }
+            if (Notebook.CellType(cell) != "code") continue;
+            if (cell["outputs"] is not JsonArray { Count: 0 }) problems.Add($"{where}: committed outputs (clear them)");
+            if (cell["execution_count"] is not null) problems.Add($"{where}: execution_count must be null");
+            if (cell["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() != "csharp")
+                problems.Add($"{where}: metadata.dotnet_interactive.language must be 'csharp'");
+            foreach (Match m in NugetLine().Matches(source))
+                if (!m.Groups["version"].Success || m.Groups["version"].Value.Length == 0)
+                    problems.Add($"{where}: #r \"nuget: {m.Groups["id"].Value}\" must pin a version");
+            if (Notebook.Tags(cell).Contains("parameters"))
+            {
+                parameterCells++;
+                foreach (var line in source.Split('\n'))
+                    if (!SimpleAssignment().IsMatch(line))
+                        problems.Add($"{where}: the parameters cell holds only simple assignments, not '{line.Trim()}'");
+            }
+        }
+        if (parameterCells != 1) problems.Add($"needs exactly one cell tagged 'parameters', found {parameterCells}");
+
+        var text = string.Join("\n", markdown);
+        if (markdown.Count == 0 || !markdown[0].TrimStart().StartsWith("# ", StringComparison.Ordinal))
+            problems.Add("the first cell must be markdown starting with an H1 title");
+        foreach (var section in new[] { "In this notebook you will learn", "## Summary", "## Exercises", "## Continue learning" })
+            if (!text.Contains(section, StringComparison.Ordinal)) problems.Add($"missing section '{section}'");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        foreach (Match m in NotebookLink().Matches(text))
+        {
+            var target = m.Groups["target"].Value;
+            if (target.Contains("://")) continue;
+            if (!File.Exists(Path.Combine(folder, Uri.UnescapeDataString(target))))
+                problems.Add($"link to '{target}' does not resolve");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Globalization;
+using NotebookKit.Runner;
+
+return Cli.Execute(args);
+
+static class Cli
+{
+    const string Usage = """
+        nbkit: runs and checks NotebookKit's C# notebooks, as the .NET Interactive C# kernel would.
+
+        usage:
+          nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS] [--packages DIR]
+          nbkit check <notebooks or folders>
+
+        run    executes each notebook in a fresh script state; writes DIR/<name>.ipynb and DIR/<name>.html
+               (default DIR: artifacts/notebooks); exits 1 when any cell fails.
+        check  checks the notebook conventions; exits 1 when any notebook breaks one.
+        """;
+
+    public static int Execute(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            return args[0] switch
+            {
+                "run" => Run(args[1..]),
+                "check" => Check(args[1..]),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"nbkit: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+    }
+
+    static int Run(string[] args)
+    {
+        var targets = new List<string>();
+        var parameters = new List<KeyValuePair<string, string>>();
+        var packageFolders = new List<string>();
+        string outDir = Path.Combine("artifacts", "notebooks");
+        bool fast = false;
+        double timeout = 600;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--out": outDir = Value(args, ref i); break;
+                case "--fast": fast = true; break;
+                case "--packages": packageFolders.Add(Value(args, ref i)); break;
+                case "--cell-timeout":
+                    if (!double.TryParse(Value(args, ref i), NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || timeout <= 0)
+                        throw new UsageException("--cell-timeout takes a positive number of seconds");
+                    break;
+                case "-p" or "--parameter":
+                    var pair = Value(args, ref i);
+                    int eq = pair.IndexOf('=');
+                    if (eq <= 0) throw new UsageException($"-p takes name=value, got '{pair}'");
+                    parameters.Add(new(pair[..eq].Trim(), pair[(eq + 1)..]));
+                    break;
+                default:
+                    if (args[i].StartsWith('-')) throw new UsageException($"unknown option '{args[i]}'");
+                    targets.Add(args[i]);
+                    break;
+            }
+        }
+        var notebooks = Expand(targets);
+        var executor = new NotebookExecutor(new RunOptions
+        {
+            Fast = fast, Parameters = parameters, CellTimeout = TimeSpan.FromSeconds(timeout), PackageFolders = packageFolders,
+        }, Console.Out);
+
+        var results = new List<NotebookResult>();
+        foreach (var notebook in notebooks)
+        {
+            Console.WriteLine($"nbkit: running {notebook}{(fast ? " (fast)" : "")}");
+            var result = executor.Run(notebook, outDir);
+            results.Add(result);
+            if (!result.Succeeded) Console.Error.WriteLine($"nbkit: FAILED {result.Failure}");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"notebook",-40} {"cells",7} {"seconds",8}  status");
+        foreach (var r in results)
+            Console.WriteLine($"{Path.GetFileName(r.Notebook),-40} {r.CellsRun + "/" + r.CodeCells,7} {r.Seconds,8:0.0}  {(r.Succeeded ? "ok" : "FAILED")}");
+        Console.WriteLine($"executed notebooks and HTML handouts: {Path.GetFullPath(outDir)}");
+        foreach (var r in results.Where(r => !r.Succeeded))
+            Console.Error.WriteLine($"nbkit: {r.Failure}");
+        return results.All(r => r.Succeeded) ? 0 : 1;
+    }
+
+    static int Check(string[] args)
+    {
+        var notebooks = Expand(args.ToList());
+        int bad = 0;
+        foreach (var notebook in notebooks)
+        {
+            var problems = ConventionChecker.Check(notebook);
+            Console.WriteLine($"{notebook}: {(problems.Count == 0 ? "ok" : $"{problems.Count} problem(s)")}");
+            foreach (var p in problems) Console.WriteLine($"  - {p}");
+            if (problems.Count > 0) bad++;
+        }
+        return bad == 0 ? 0 : 1;
+    }
+
+    static List<string> Expand(List<string> targets)
+    {
+        if (targets.Count == 0) throw new UsageException("name at least one notebook or folder");
+        var notebooks = new List<string>();
+        foreach (var target in targets)
+        {
+            if (Directory.Exists(target))
+                notebooks.AddRange(Directory.GetFiles(target, "*.ipynb").OrderBy(f => f, StringComparer.Ordinal));
+            else if (File.Exists(target))
+                notebooks.Add(target);
+            else
+                throw new UsageException($"no notebook or folder at '{target}'");
+        }
+        if (notebooks.Count == 0) throw new UsageException($"no .ipynb files in {string.Join(", ", targets)}");
+        return notebooks;
+    }
+
+    static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length) throw new UsageException($"{args[i]} needs a value");
+        return args[++i];
+    }
+}
+
+sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NotebookKit.Display;
+
+// A small typed model of plotly.js figures (traces + layout), serialised to plotly.js's JSON schema.
+// Anything not modelled can be set through Extra, which is written as-is.
+
+/// <summary>A plotly.js figure: traces plus layout. Renders itself as HTML that draws offline.</summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class Figure : IRichDisplay
+{
+    public List<Trace> Data { get; } = [];
+    public Layout Layout { get; set; } = new();
+
+    public Figure() { }
+    public Figure(params Trace[] traces) => Data.AddRange(traces);
+
+    public Figure Add(Trace trace) { Data.Add(trace); return this; }
+
+    public Figure WithTitle(string title, string? xTitle = null, string? yTitle = null)
+    {
+        Layout.Title = new Title(title);
+        if (xTitle is not null) (Layout.XAxis ??= new Axis()).Title = new Title(xTitle);
+        if (yTitle is not null) (Layout.YAxis ??= new Axis()).Title = new Title(yTitle);
+        return this;
+    }
+
+    /// <summary>The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>.</summary>
+    public string ToJson() =>
+        JsonSerializer.Serialize(new { data = Data.Cast<object>().ToArray(), layout = Layout }, JsonOptions);
+
+    public string ToHtml() => PlotlyHtml.Render(this);
+
+    public string ToPlainText() =>
+        $"Figure '{Layout.Title?.Text}' with {Data.Count} trace(s): " + string.Join(", ", Data.Select(t => $"{t.Type} {t.Name}".Trim()));
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}
+
+public abstract class Trace
+{
+    [JsonPropertyName("type")] public abstract string Type { get; }
+    public string? Name { get; set; }
+    public bool? ShowLegend { get; set; }
+    public string? Hovertemplate { get; set; }
+    [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
+}
+
+public sealed class Scatter : Trace
+{
+    public override string Type => "scatter";
+    public object? X { get; set; }
+    public object? Y { get; set; }
+    /// <summary>"lines", "markers", "lines+markers".</summary>
+    public string? Mode { get; set; } = "lines";
+    public Line? Line { get; set; }
+    public Marker? Marker { get; set; }
+    /// <summary>"tozeroy", "tonexty", ...</summary>
+    public string? Fill { get; set; }
+    public object? Text { get; set; }
+}
+
+public sealed class Bar : Trace
+{
+    public override string Type => "bar";
+    public object? X { get; set; }
+    public object? Y { get; set; }
+    /// <summary>"v" or "h".</summary>
+    public string? Orientation { get; set; }
+    public Marker? Marker { get; set; }
+    public object? Text { get; set; }
+}
+
+public sealed class Histogram : Trace
+{
+    public override string Type => "histogram";
+    public object? X { get; set; }
+    public int? Nbinsx { get; set; }
+    public double? Opacity { get; set; }
+    public Marker? Marker { get; set; }
+}
+
+public sealed class Heatmap : Trace
+{
+    public override string Type => "heatmap";
+    public object? Z { get; set; }
+    public object? X { get; set; }
+    public object? Y { get; set; }
+    public string? Colorscale { get; set; }
+    public object? Text { get; set; }
+    public string? Texttemplate { get; set; }
+}
+
+public sealed class Line
+{
+    public string? Color { get; set; }
+    public double? Width { get; set; }
+    /// <summary>"solid", "dash", "dot", "dashdot".</summary>
+    public string? Dash { get; set; }
+}
+
+public sealed class Marker
+{
+    public object? Color { get; set; }
+    public double? Size { get; set; }
+    public string? Colorscale { get; set; }
+    public bool? Showscale { get; set; }
+}
+
+public sealed record Title([property: JsonPropertyName("text")] string Text);
+
+public sealed class Axis
+{
+    public Title? Title { get; set; }
+    /// <summary>"linear", "log", "category".</summary>
+    public string? Type { get; set; }
+    public double[]? Range { get; set; }
+    [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
+}
+
+public sealed class Layout
+{
+    public Title? Title { get; set; }
+    [JsonPropertyName("xaxis")] public Axis? XAxis { get; set; }
+    [JsonPropertyName("yaxis")] public Axis? YAxis { get; set; }
+    public int? Width { get; set; }
+    public int? Height { get; set; } = 420;
+    /// <summary>"group", "stack", "overlay".</summary>
+    public string? Barmode { get; set; }
+    [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
+}

@@ -1,0 +1,71 @@
+using System.Runtime.InteropServices;
+using NotebookKit.Display;
+using TorchSharp;
+
+namespace NotebookKit.Setup;
+
+/// <summary>
+/// The kit's entry point, called in the first cell of every notebook (introduced in 00-getting-started):
+/// <code>Kit.Setup(seed: 42)</code>
+/// </summary>
+public static class Kit
+{
+    static torch.Device? device;
+
+    /// <summary>The device every notebook and helper uses. Decided once, by <see cref="Devices.Choose()"/>.</summary>
+    public static torch.Device Device => device ??= Devices.Choose();
+
+    /// <summary>The seed given to <see cref="Setup"/>.</summary>
+    public static int Seed { get; private set; } = 42;
+
+    /// <summary>.NET randomness for the notebook, seeded by <see cref="Setup"/>.</summary>
+    public static Random Random { get; private set; } = new(42);
+
+    /// <summary>
+    /// Prepares a notebook: applies the Debian 12 TorchSharp fix if needed, seeds torch and .NET randomness,
+    /// chooses the device, registers the formatters and returns the environment table to display.
+    /// </summary>
+    public static EnvironmentReport Setup(int seed = 42)
+    {
+        var fixReport = ApplyNativeFix();
+        Seed = seed;
+        Random = new Random(seed);
+        torch.random.manual_seed(seed);
+        device = Devices.Choose();
+        if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(seed);
+        Formatters.Register();
+        PlotlyHtml.StartSession();
+        var report = EnvironmentReport.Collect(device, seed, fixReport);
+        Console.WriteLine($"NotebookKit ready: device {report.DeviceDescription}, seed {seed}");
+        return report;
+    }
+
+    /// <summary>
+    /// Runs the Debian 12 fix on every copy of TorchSharp's native shim this process could load: beside the
+    /// application, and in the NuGet cache where a notebook kernel loads it from. Must run before TorchSharp's
+    /// natives load, which is why it only uses the TorchSharp assembly's location, never its members.
+    /// </summary>
+    public static IReadOnlyList<string> ApplyNativeFix()
+    {
+        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return [];
+        const string shim = "libLibTorchSharp.so";
+        var dirs = new List<string> { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") };
+        string? managed = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        if (!string.IsNullOrEmpty(managed))
+        {
+            dirs.Add(managed);
+            dirs.Add(Path.Combine(managed, "cpu"));
+            dirs.Add(Path.GetFullPath(Path.Combine(managed, "..", "..", "runtimes", "linux-x64", "native")));
+        }
+        try
+        {
+            return LibTorchSharpFix.Apply(dirs.Distinct().Select(d => Path.Combine(d, shim)));
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidOperationException(
+                "TorchSharp's native shim needs the Debian 12 fix but is read-only here; build the kit once " +
+                "(dotnet build) as the user that owns the NuGet cache, which applies it. " + e.Message, e);
+        }
+    }
+}
