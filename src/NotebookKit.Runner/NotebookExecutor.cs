@@ -75,7 +75,7 @@ public sealed partial class NotebookExecutor
             return new NotebookResult(notebookPath, 0, 0, 0, e.Message, outNotebook, outHtml);
         }
 
-        var session = new Session(this, notebookPath);
+        using var session = new Session(this, notebookPath);
         string? failure = null;
         int executed = 0, codeCells = 0, cellNumber = 0;
         var cells = notebook.Cells.ToList();
@@ -131,9 +131,18 @@ public sealed partial class NotebookExecutor
     }
 
     /// <summary>One notebook's script state and references.</summary>
-    sealed class Session(NotebookExecutor owner, string notebookPath)
+    sealed class Session(NotebookExecutor owner, string notebookPath) : IDisposable
     {
         readonly CellGlobals globals = new();
+        readonly CellThread thread = new("nbkit " + Path.GetFileName(notebookPath));
+        bool timedOut;
+
+        /// <summary>A timed-out cell still holds the thread, so only a clean session releases it.</summary>
+        public void Dispose()
+        {
+            if (!timedOut) thread.Dispose();
+        }
+
         readonly HashSet<string> referenced = new(StringComparer.OrdinalIgnoreCase);
         readonly HashSet<string> loadedPackages = new(StringComparer.OrdinalIgnoreCase);
         ScriptState<object>? state;
@@ -263,19 +272,30 @@ public sealed partial class NotebookExecutor
             }
             try
             {
-                var task = state is null
-                    ? CSharpScript.RunAsync<object>(code, cellOptions, globals, typeof(CellGlobals))
-                    : state.ContinueWithAsync<object>(code, cellOptions);
-                if (!task.Wait(owner.options.CellTimeout))
+                Exception? thrown = null;
+                bool finished = thread.TryRun(() =>
+                {
+                    try
+                    {
+                        var task = state is null
+                            ? CSharpScript.RunAsync<object>(code, cellOptions, globals, typeof(CellGlobals))
+                            : state.ContinueWithAsync<object>(code, cellOptions);
+                        state = task.GetAwaiter().GetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        thrown = e;
+                    }
+                }, owner.options.CellTimeout);
+                if (!finished)
+                {
+                    timedOut = true;
                     return Fail(outputs, "TimeoutError", $"{Where(cellNumber, null)}: did not finish within {owner.options.CellTimeout.TotalSeconds:0} s (--cell-timeout).", []);
-                state = task.Result;
-                if (showResult && HasResult(state.Script))
+                }
+                if (thrown is not null) return Report(thrown, cellNumber, outputs, cellOptions.FilePath);
+                if (showResult && HasResult(state!.Script))
                     outputs.AddResult(state.ReturnValue, 0);
                 return null;
-            }
-            catch (AggregateException e) when (e.InnerException is not null)
-            {
-                return Report(e.InnerException, cellNumber, outputs, cellOptions.FilePath);
             }
             catch (Exception e)
             {

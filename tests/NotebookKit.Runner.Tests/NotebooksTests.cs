@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using static NotebookKit.Runner.Tests.Nbkit;
+
+namespace NotebookKit.Runner.Tests;
+
+/// <summary>Runs every notebook in notebooks/ once, in fast mode, as CI's proof that the series executes.</summary>
+public sealed class NotebookSeriesRun
+{
+    public Result Result { get; } = Run("run", Path.Combine(RepoRoot, "notebooks"), "--fast");
+    public string[] Notebooks { get; } = Directory.GetFiles(Path.Combine(RepoRoot, "notebooks"), "*.ipynb").Order().ToArray();
+}
+
+public class NotebooksTests(NotebookSeriesRun series) : IClassFixture<NotebookSeriesRun>
+{
+    [Fact]
+    public void Every_notebook_runs_in_fast_mode_without_a_failing_cell()
+    {
+        Assert.NotEmpty(series.Notebooks);
+        Assert.True(series.Result.ExitCode == 0, series.Result.All);
+        foreach (var notebook in series.Notebooks)
+            Assert.Matches($@"{Regex.Escape(Path.GetFileName(notebook))}\s+\d+/\d+\s+[\d.]+\s+ok", series.Result.Stdout);
+    }
+
+    [Fact]
+    public void Every_executed_notebook_is_valid_nbformat()
+    {
+        foreach (var notebook in series.Notebooks)
+        {
+            var executed = Path.Combine(series.Result.OutDir, Path.GetFileName(notebook));
+            Assert.Null(ValidateWithNbformat(executed));
+        }
+    }
+
+    [Fact]
+    public void Every_notebook_keeps_the_conventions()
+    {
+        var check = Run("check", Path.Combine(RepoRoot, "notebooks"));
+        Assert.True(check.ExitCode == 0, check.All);
+    }
+
+    [Fact]
+    public void Notebook_00_shows_environment_tensor_dataframe_chart_and_streamed_training()
+    {
+        var nb = series.Result.Notebook("00-getting-started");
+        var outputs = Cells(nb).Where(c => c!["cell_type"]!.GetValue<string>() == "code")
+            .SelectMany(c => ((JsonArray)c!["outputs"]!).Select(o => (JsonObject)o!)).ToArray();
+        string Html(JsonObject o) => Text(o["data"]?["text/html"]);
+        Assert.Contains(outputs, o => Html(o).Contains("NotebookKit environment") && Html(o).Contains("libtorch"));
+        Assert.Contains(outputs, o => Html(o).Contains("type = Float32"));                  // TorchSharp's own formatter
+        Assert.Contains(outputs, o => Html(o).Contains("569 rows &times; 31 columns"));      // DataFrame table
+        Assert.Contains(outputs, o => Html(o).Contains("Plotly") && Html(o).Contains("nbkit-plot"));
+        Assert.Contains(outputs, o => o["output_type"]!.GetValue<string>() == "stream" && Text(o["text"]).Contains("epoch   1/"));
+        Assert.Contains(outputs, o => Text(o["text"]).Contains("check passed: test accuracy above 90%"));
+    }
+
+    [Fact]
+    public void Every_chart_in_the_handout_of_notebook_00_draws_offline_in_chromium()
+    {
+        var html = Path.Combine(series.Result.OutDir, "00-getting-started.html");
+        var expected = Regex.Matches(File.ReadAllText(html), "class=\"nbkit-plot\"").Count;
+        Assert.True(expected >= 1, "the handout has no chart");
+
+        var (dom, log) = Chromium.DumpDom(html);
+        Assert.Equal(expected, Regex.Matches(dom, "class=\"nbkit-plot js-plotly-plot\"").Count); // plotly.js drew each one
+        Assert.Equal(0, Regex.Matches(dom, "class=\"nbkit-plot\"").Count);
+        Assert.True(Regex.Matches(dom, "class=\"main-svg\"").Count >= expected);
+        var scriptErrors = log.Split('\n').Where(l => l.Contains(":CONSOLE") && (l.Contains("Uncaught") || l.Contains("Error"))).ToArray();
+        Assert.True(scriptErrors.Length == 0, string.Join("\n", scriptErrors));
+    }
+}
+
+static class Chromium
+{
+    /// <summary>Debian's chromium, headless, no network: loads a file and returns the DOM after scripts ran, and the log.</summary>
+    public static (string Dom, string Log) DumpDom(string path)
+    {
+        var profile = Path.Combine(Path.GetTempPath(), "nbkit-chromium-" + Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("chromium") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[]
+        {
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0", $"--user-data-dir={profile}",
+            "--virtual-time-budget=20000", "--dump-dom", new Uri(path).AbsoluteUri,
+        }) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("chromium not found: scripts/test.sh installs it");
+        var dom = process.StandardOutput.ReadToEndAsync();
+        var log = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(true); throw new TimeoutException("chromium hung"); }
+        try { Directory.Delete(profile, true); } catch (IOException) { }
+        return (dom.Result, log.Result);
+    }
+}
