@@ -134,3 +134,18 @@ public class RunCommandTests
         Assert.Equal(2, Run("frobnicate").ExitCode);
     }
 }
+
+public class PlotlyNetTests
+{
+    [Fact]
+    public void A_Plotly_NET_chart_renders_through_the_kits_offline_plotly_js_and_draws()
+    {
+        var result = Nbkit.Run("run", Nbkit.Fixture("plotly-net.ipynb"));
+        Assert.True(result.ExitCode == 0, result.All);
+        var html = Nbkit.Text(((JsonObject)Nbkit.Outputs(result.Notebook("plotly-net"), 1).Single()["data"]!)["text/html"]);
+        Assert.Contains("class=\"nbkit-plot\"", html);
+        Assert.Contains("\"x\":[1,2,3]", html);
+        var (dom, _) = Chromium.DumpDom(Path.Combine(result.OutDir, "plotly-net.html"));
+        Assert.Contains("class=\"nbkit-plot js-plotly-plot\"", dom);
+    }
+}

@@ -24,6 +24,24 @@ public static class Formatters
         Formatter.Register<DataFrame>((frame, writer) => writer.Write(DataFrameHtml(frame, DataFrameEdgeRows)), "text/html");
         Formatter.Register<DataFrame>((frame, writer) => writer.Write(DataFrameText(frame, DataFrameEdgeRows)), "text/plain");
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
+
+        // Plotly.NET charts, where Plotly.NET loads (not in the final C# kernel: FSharp.Core 10.1 vs 10.0).
+        // Rendered with the kit's offline plotly.js instead of Plotly.NET's CDN script.
+        AppDomain.CurrentDomain.AssemblyLoad += (_, e) => RegisterPlotlyNet(e.LoadedAssembly);
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) RegisterPlotlyNet(assembly);
+    }
+
+    static int plotlyNetRegistered;
+
+    static void RegisterPlotlyNet(System.Reflection.Assembly assembly)
+    {
+        if (assembly.GetName().Name != "Plotly.NET") return;
+        var chartType = assembly.GetType("Plotly.NET.GenericChart");
+        var toFigureJson = chartType?.GetMethod("toFigureJson", [chartType]);
+        if (chartType is null || toFigureJson is null || Interlocked.Exchange(ref plotlyNetRegistered, 1) == 1) return;
+        Formatter.Register(chartType, (chart, writer) =>
+            writer.Write(PlotlyHtml.RenderJson((string)toFigureJson.Invoke(null, [chart])!)), "text/html");
+        Formatter.SetPreferredMimeTypesFor(chartType, "text/html");
     }
 
     /// <summary>A DataFrame as an HTML table: shape, column types, the first and last rows.</summary>

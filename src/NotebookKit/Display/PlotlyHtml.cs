@@ -36,11 +36,13 @@ public static class PlotlyHtml
         return reader.ReadToEnd();
     }
 
-    public static string Render(Figure figure)
+    public static string Render(Figure figure) => RenderJson(figure.ToJson(), figure.Layout.Height ?? 420);
+
+    /// <summary>Renders any plotly.js figure JSON (<c>{"data": [...], "layout": {...}}</c>), e.g. from Plotly.NET.</summary>
+    public static string RenderJson(string figureJson, int height = 420)
     {
         string id = $"nbkit-plot-{Environment.ProcessId}-{Interlocked.Increment(ref figureCounter)}-{Guid.NewGuid():N}";
         bool includeLibrary = Interlocked.Exchange(ref libraryIncluded, 1) == 0;
-        int height = figure.Layout.Height ?? 420;
         var html = new System.Text.StringBuilder();
         html.Append($"<div id=\"{id}\" class=\"nbkit-plot\" style=\"width:100%;height:{height}px\"></div>\n<script type=\"text/javascript\">\n");
         if (includeLibrary)
@@ -54,7 +56,7 @@ public static class PlotlyHtml
                 .Append("  return window.Plotly; })(); }\n");
         }
         html.Append("(function () {\n")
-            .Append($"  const figure = {figure.ToJson()};\n")
+            .Append($"  const figure = {figureJson};\n")
             .Append($"  const element = document.getElementById('{id}');\n")
             .Append("  const draw = P => P.newPlot(element, figure.data, figure.layout, {responsive: true, displaylogo: false});\n")
             .Append("  let waited = 0;\n")
