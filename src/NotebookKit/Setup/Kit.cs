@@ -48,18 +48,9 @@ public static class Kit
     public static IReadOnlyList<string> ApplyNativeFix()
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return [];
-        const string shim = "libLibTorchSharp.so";
-        var dirs = new List<string> { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native") };
-        string? managed = Path.GetDirectoryName(typeof(torch).Assembly.Location);
-        if (!string.IsNullOrEmpty(managed))
-        {
-            dirs.Add(managed);
-            dirs.Add(Path.Combine(managed, "cpu"));
-            dirs.Add(Path.GetFullPath(Path.Combine(managed, "..", "..", "runtimes", "linux-x64", "native")));
-        }
         try
         {
-            return LibTorchSharpFix.Apply(dirs.Distinct().Select(d => Path.Combine(d, shim)));
+            return LibTorchSharpFix.Apply(NativeShimCandidates(AppContext.BaseDirectory, Path.GetDirectoryName(typeof(torch).Assembly.Location)));
         }
         catch (UnauthorizedAccessException e)
         {
@@ -67,5 +58,23 @@ public static class Kit
                 "TorchSharp's native shim needs the Debian 12 fix but is read-only here; build the kit once " +
                 "(dotnet build) as the user that owns the NuGet cache, which applies it. " + e.Message, e);
         }
+    }
+
+    /// <summary>
+    /// Where TorchSharp may load <c>libLibTorchSharp.so</c> from: beside an application (its bin folder), or, in a
+    /// notebook kernel that loads TorchSharp from the NuGet cache, the package's native folder and the
+    /// <c>lib/net8.0/cpu/</c> folder TorchSharp copies natives into.
+    /// </summary>
+    public static IReadOnlyList<string> NativeShimCandidates(string applicationDirectory, string? torchSharpAssemblyDirectory)
+    {
+        const string shim = "libLibTorchSharp.so";
+        var dirs = new List<string> { applicationDirectory, Path.Combine(applicationDirectory, "runtimes", "linux-x64", "native") };
+        if (!string.IsNullOrEmpty(torchSharpAssemblyDirectory))
+        {
+            dirs.Add(torchSharpAssemblyDirectory);
+            dirs.Add(Path.Combine(torchSharpAssemblyDirectory, "cpu"));
+            dirs.Add(Path.GetFullPath(Path.Combine(torchSharpAssemblyDirectory, "..", "..", "runtimes", "linux-x64", "native")));
+        }
+        return dirs.Select(d => Path.GetFullPath(Path.Combine(d, shim))).Distinct().ToArray();
     }
 }

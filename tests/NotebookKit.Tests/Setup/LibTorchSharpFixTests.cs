@@ -85,3 +85,16 @@ public class LibTorchSharpFixTests
         Assert.Equal(!has, LibTorchSharpFix.IsNeeded());
     }
 }
+
+public class NativeShimCandidatesTests
+{
+    [Fact]
+    public void A_kernel_loading_TorchSharp_from_the_NuGet_cache_gets_the_package_and_cpu_copies_fixed()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "nuget", "torchsharp", "0.107.0");
+        var candidates = Kit.NativeShimCandidates("/kernel/bin", Path.Combine(cache, "lib", "net8.0"));
+        Assert.Contains(Path.Combine(cache, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"), candidates);
+        Assert.Contains(Path.Combine(cache, "lib", "net8.0", "cpu", "libLibTorchSharp.so"), candidates);
+        Assert.Contains("/kernel/bin/libLibTorchSharp.so", candidates);
+    }
+}
