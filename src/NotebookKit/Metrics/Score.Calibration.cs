@@ -92,7 +92,7 @@ public static partial class Score
     }
 
     /// <summary>numpy.percentile(values, q) with the default linear method, including numpy's lerp rounding.</summary>
-    internal static double[] Percentiles(double[] values, double[] q)
+    public static double[] Percentiles(double[] values, double[] q)
     {
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
