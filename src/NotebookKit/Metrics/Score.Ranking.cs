@@ -51,55 +51,53 @@ public static partial class Score
         Validate.Weights(w, yTrue.Length);
         int n = yTrue.Length;
         int positives = 0;
+        for (int i = 0; i < n; i++) positives += yTrue[i] == posLabel ? 1 : 0;
+        // Positives go to keys[0..np), negatives to keys[positives..): each part is sorted on its own, then merged.
+        var keys = RadixSort.Rent(n, buffer: false);
+        var buffer = RadixSort.Rent(n, buffer: true);
+        double[]? weights = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n);
+        double[]? weightBuffer = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n);
+        int np = 0, nn = positives;
         for (int i = 0; i < n; i++)
         {
             double s = scores[i];
             if (!double.IsFinite(s)) throw new ArgumentException($"scores[{i}] is {s}; scores must be finite (no NaN or infinity).", nameof(scores));
-            if (yTrue[i] == posLabel) positives++;
-        }
-        var posKeys = GC.AllocateUninitializedArray<ulong>(positives);
-        var negKeys = GC.AllocateUninitializedArray<ulong>(n - positives);
-        double[]? posW = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(positives);
-        double[]? negW = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n - positives);
-        int np = 0, nn = 0;
-        for (int i = 0; i < n; i++)
-        {
             if (!w.IsEmpty && w[i] == 0) continue;
-            ulong key = RadixSort.DescendingKey(scores[i]);
-            if (yTrue[i] == posLabel) { if (posW is not null) posW[np] = w[i]; posKeys[np++] = key; }
-            else { if (negW is not null) negW[nn] = w[i]; negKeys[nn++] = key; }
+            ulong key = RadixSort.DescendingKey(s);
+            int at = yTrue[i] == posLabel ? np++ : nn++;
+            keys[at] = key;
+            if (weights is not null) weights[at] = w[i];
         }
-        (ulong[] Keys, double[]? Payload) sp = default, sn = default;
-        if ((long)np + nn >= 1 << 20)
-            Parallel.Invoke(() => sp = RadixSort.Sort(posKeys, posW, np), () => sn = RadixSort.Sort(negKeys, negW, nn));
-        else
-        {
-            sp = RadixSort.Sort(posKeys, posW, np);
-            sn = RadixSort.Sort(negKeys, negW, nn);
-        }
-        var pk = sp.Keys!; var pw = sp.Payload;
-        var nk = sn.Keys!; var nw = sn.Payload;
-        int a = 0, b = 0;
+        nn -= positives;
+        var sp = RadixSort.Sort(keys, weights, 0, np, buffer, weightBuffer);
+        var sn = RadixSort.Sort(keys, weights, positives, nn, buffer, weightBuffer);
+        // Each part ends in one of the two arrays; read each from where it ended.
+        var pk = sp.Keys; var pw = sp.Payload;
+        var nk = sn.Keys; var nw = sn.Payload;
+        int pEnd = np, nStart = positives, nEnd = positives + nn;
+        int a = 0, b = nStart;
         double tps = 0, fps = 0;
-        while (a < np || b < nn)
+        while (a < pEnd || b < nEnd)
         {
-            ulong key = a < np && (b >= nn || pk[a] <= nk[b]) ? pk[a] : nk[b];
+            ulong key = a < pEnd && (b >= nEnd || pk[a] <= nk[b]) ? pk[a] : nk[b];
             if (pw is null)
             {
                 int start = a;
-                while (a < np && pk[a] == key) a++;
+                while (a < pEnd && pk[a] == key) a++;
                 tps += a - start;
                 start = b;
-                while (b < nn && nk[b] == key) b++;
+                while (b < nEnd && nk[b] == key) b++;
                 fps += b - start;
             }
             else
             {
-                while (a < np && pk[a] == key) tps += pw[a++];
-                while (b < nn && nk[b] == key) fps += nw![b++];
+                while (a < pEnd && pk[a] == key) tps += pw[a++];
+                while (b < nEnd && nk[b] == key) fps += nw![b++];
             }
             sink.Add(RadixSort.ScoreOf(key), tps, fps);
         }
+        RadixSort.Return(keys, buffer: false);
+        RadixSort.Return(buffer, buffer: true);
         return (tps, fps);
     }
 
