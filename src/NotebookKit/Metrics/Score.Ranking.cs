@@ -9,9 +9,20 @@ internal interface ICurveSink
 /// <summary>Collects the whole curve (scikit-learn's _binary_clf_curve).</summary>
 internal struct CurveCollector : ICurveSink
 {
-    public List<double> Thresholds, Tps, Fps;
-    public CurveCollector(int capacity) { Thresholds = new(capacity); Tps = new(capacity); Fps = new(capacity); }
-    public void Add(double threshold, double tps, double fps) { Thresholds.Add(threshold); Tps.Add(tps); Fps.Add(fps); }
+    public double[] Thresholds, Tps, Fps;
+    public int Count;
+    /// <summary>Room for <paramref name="capacity"/> thresholds: at most one per sample.</summary>
+    public CurveCollector(int capacity)
+    {
+        Thresholds = GC.AllocateUninitializedArray<double>(capacity);
+        Tps = GC.AllocateUninitializedArray<double>(capacity);
+        Fps = GC.AllocateUninitializedArray<double>(capacity);
+    }
+    public void Add(double threshold, double tps, double fps)
+    {
+        Thresholds[Count] = threshold; Tps[Count] = tps; Fps[Count] = fps;
+        Count++;
+    }
 }
 
 /// <summary>Twice the unnormalised trapezoid area under (fps, tps); exact integers when unweighted.</summary>
@@ -111,14 +122,16 @@ public static partial class Score
     public static RocCurve RocCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default, bool dropIntermediate = true)
     {
         int pos = PositiveLabel(yTrue, posLabel);
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
         var fps = sink.Fps; var tps = sink.Tps; var th = sink.Thresholds;
-        var keep = Enumerable.Range(0, fps.Count);
-        if (dropIntermediate && fps.Count > 2)
-            keep = keep.Where(i => i == 0 || i == fps.Count - 1
-                || SecondDiff(fps, i) != 0 || SecondDiff(tps, i) != 0);
-        var idx = keep.ToArray();
+        int count = sink.Count;
+        var idx = new int[count];
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+            if (!dropIntermediate || count <= 2 || i == 0 || i == count - 1 || SecondDiff(fps, i) != 0 || SecondDiff(tps, i) != 0)
+                idx[kept++] = i;
+        Array.Resize(ref idx, kept);
         int m = idx.Length + 1;
         var fpr = new double[m];
         var tpr = new double[m];
@@ -136,7 +149,7 @@ public static partial class Score
     }
 
     // numpy's diff(x, 2)[i - 1] = (x[i+1] - x[i]) - (x[i] - x[i-1]), computed in the same order.
-    static double SecondDiff(List<double> x, int i) => (x[i + 1] - x[i]) - (x[i] - x[i - 1]);
+    static double SecondDiff(double[] x, int i) => (x[i + 1] - x[i]) - (x[i] - x[i - 1]);
 
     /// <inheritdoc cref="RocCurve(ReadOnlySpan{int}, ReadOnlySpan{double}, int?, ReadOnlySpan{double}, bool)"/>
     public static RocCurve RocCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<float> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default, bool dropIntermediate = true) =>
@@ -278,9 +291,9 @@ public static partial class Score
     public static PrecisionRecallCurve PrecisionRecallCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default)
     {
         int pos = PositiveLabel(yTrue, posLabel);
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, _) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
-        int m = sink.Tps.Count;
+        int m = sink.Count;
         var precision = new double[m + 1];
         var recall = new double[m + 1];
         var thresholds = new double[m];
@@ -331,15 +344,16 @@ public static partial class Score
     {
         int pos = PositiveLabel(yTrue, posLabel);
         TwoClassPositive(yTrue, "the detection error trade-off curve");
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
         var fps = sink.Fps; var tps = sink.Tps;
+        int count = sink.Count;
         // first: the last index whose fps equals fps[0] (searchsorted right - 1); last: first index reaching all positives.
         int first = 0;
-        while (first + 1 < fps.Count && fps[first + 1] <= fps[0]) first++;
+        while (first + 1 < count && fps[first + 1] <= fps[0]) first++;
         int last = 0;
-        while (last < tps.Count && tps[last] < tps[^1]) last++;
-        last = Math.Min(last + 1, tps.Count);
+        while (last < count && tps[last] < tps[count - 1]) last++;
+        last = Math.Min(last + 1, count);
         int m = Math.Max(0, last - first);
         var fpr = new double[m]; var fnr = new double[m]; var th = new double[m];
         for (int i = 0; i < m; i++)

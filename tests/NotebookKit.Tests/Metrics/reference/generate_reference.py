@@ -92,6 +92,17 @@ for labels in [[2, 0], [0, 1, 2, 3, 5], [3]]:
 rep = metrics.classification_report(y_mc, pred_mc, labels=[0, 1], output_dict=True, zero_division=0)
 add("classification_report_labels", rep, y_true=y_mc, y_pred=pred_mc, labels=[0, 1])
 
+# wide and negative label values (the kit maps them through a table or a dictionary)
+wide = np.array([-7, 10, 1000, 5000])
+yw_true, yw_pred = wide[y_mc], wide[pred_mc]
+add("confusion_matrix", metrics.confusion_matrix(yw_true, yw_pred), y_true=yw_true, y_pred=yw_pred, sample_weight=None, normalize=None, labels=None)
+huge = np.array([-2000000000, 3, 2000000000, 17])
+yh_true, yh_pred = huge[y_mc], huge[pred_mc]
+for average in ["micro", "macro", "weighted", None]:
+    p, r, f, s = metrics.precision_recall_fscore_support(yh_true, yh_pred, average=average, sample_weight=w_mc, zero_division=0)
+    add("prfs", {"p": p, "r": r, "f": f, "support": s}, y_true=yh_true, y_pred=yh_pred, sample_weight=w_mc, average=average, zero_division=0, beta=1.0)
+add("matthews_corrcoef", metrics.matthews_corrcoef(yw_true, yw_pred), y_true=yw_true, y_pred=yw_pred, sample_weight=None)
+
 # zero division extremes: nothing predicted positive; no positives at all
 yz = np.array([0, 0, 0, 0, 1, 1]); pz = np.zeros(6, dtype=int)
 for zd in [0, 1]:
