@@ -158,6 +158,7 @@ public class MetricTensorTests
         Assert.Equal(Score.F1(yy, ss.Select(v => v >= 0.5 ? 1 : 0).ToArray()), conf.F1(), 12);
         Assert.Equal(Score.MeanSquaredError(yy.Select(v => (double)v).ToArray(), ss), reg.MeanSquaredError(), 12);
         Assert.Equal(256, reg.Count);
+        Assert.Equal(Score.MeanAbsoluteError(yy.Select(v => (double)v).ToArray(), ss), reg.Compute().MeanAbsoluteError, 12);
         reg.Reset();
         Assert.Throws<InvalidOperationException>(() => reg.MeanSquaredError());
     }
