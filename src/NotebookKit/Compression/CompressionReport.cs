@@ -71,12 +71,12 @@ public sealed class CompressionReport : IRichDisplay
 
     public HtmlTable Table()
     {
-        var table = new HtmlTable(["model", "parameters", "non-zero", "size (KB)", "gzip (KB)", "size vs first", "accuracy", "macro F1",
+        var table = new HtmlTable(["model", "parameters", "non-zero", "size (KB)", "gzip (KB)", "smaller by", "accuracy", "macro F1",
             "ms / sample", $"ms / batch", "speed-up (batch)"], $"Test-set accuracy; median CPU latency over {Repeats} runs, batch of {BatchSize}");
         var first = Rows.FirstOrDefault();
         foreach (var r in Rows)
             table.AddRow(r.Name, r.Parameters, r.NonZeroParameters, Math.Round(r.Bytes / 1024.0, 1), Math.Round(r.GzipBytes / 1024.0, 1),
-                $"{(double)r.Bytes / first!.Bytes:0.00}x", r.Accuracy, r.MacroF1, r.LatencyPerSampleMs, r.LatencyPerBatchMs,
+                $"{(double)first!.Bytes / r.Bytes:0.0}x", r.Accuracy, r.MacroF1, r.LatencyPerSampleMs, r.LatencyPerBatchMs,
                 $"{first.LatencyPerBatchMs / r.LatencyPerBatchMs:0.00}x");
         return table;
     }
