@@ -1,4 +1,5 @@
 using NotebookKit.Display;
+using NotebookKit.Metrics;
 using NotebookKit.Training;
 using static TorchSharp.torch;
 
@@ -34,13 +35,13 @@ public sealed class CompressionReport : IRichDisplay
         ArgumentNullException.ThrowIfNull(model);
         if (x.shape[0] != y.shape[0]) throw new ArgumentException($"x has {x.shape[0]} rows but y has {y.shape[0]}.", nameof(y));
         if (x.shape[0] == 0) throw new ArgumentException("The test set is empty.", nameof(x));
-        long[] predicted, truth = y.to_type(ScalarType.Int64).cpu().data<long>().ToArray();
+        int[] predicted, truth = y.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
         using (var scope = NewDisposeScope())
-            predicted = Trainer.Predict(model, x).argmax(1).cpu().data<long>().ToArray();
+            predicted = Trainer.Predict(model, x).argmax(1).to_type(ScalarType.Int32).cpu().data<int>().ToArray();
         var batch = x.narrow(0, 0, Math.Min(BatchSize, x.shape[0]));
         var row = new CompressionRow(name, CompressionMeasure.Parameters(model), CompressionMeasure.NonZeroParameters(model),
             CompressionMeasure.SizeOnDisk(model), CompressionMeasure.GzipSizeOnDisk(model),
-            Accuracy(truth, predicted), MacroF1(truth, predicted),
+            Score.Accuracy(truth, predicted), Score.F1(truth, predicted, Average.Macro),
             CompressionMeasure.LatencyMs(model, x.narrow(0, 0, 1), Repeats), CompressionMeasure.LatencyMs(model, batch, Repeats), (int)batch.shape[0]);
         Rows.Add(row);
         return row;
@@ -48,26 +49,6 @@ public sealed class CompressionReport : IRichDisplay
 
     public CompressionRow this[string name] => Rows.FirstOrDefault(r => r.Name == name)
         ?? throw new KeyNotFoundException($"No row named '{name}'; rows: {string.Join(", ", Rows.Select(r => r.Name))}.");
-
-    internal static double Accuracy(long[] truth, long[] predicted) => (double)truth.Zip(predicted).Count(p => p.First == p.Second) / truth.Length;
-
-    /// <summary>Unweighted mean over the classes present in truth or predictions of F1 = 2TP / (2TP + FP + FN) (sklearn's f1_score, average="macro").</summary>
-    internal static double MacroF1(long[] truth, long[] predicted)
-    {
-        var classes = truth.Concat(predicted).Distinct().ToArray();
-        double sum = 0;
-        foreach (var c in classes)
-        {
-            long tp = 0, fp = 0, fn = 0;
-            for (int i = 0; i < truth.Length; i++)
-            {
-                bool t = truth[i] == c, p = predicted[i] == c;
-                if (t && p) tp++; else if (p) fp++; else if (t) fn++;
-            }
-            sum += 2.0 * tp / (2 * tp + fp + fn);
-        }
-        return sum / classes.Length;
-    }
 
     public HtmlTable Table()
     {
