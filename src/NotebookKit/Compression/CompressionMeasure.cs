@@ -91,8 +91,8 @@ public static class CompressionMeasure
         try
         {
             using var _ = no_grad();
-            var device = Trainer.DeviceOf(model);
-            using var x = input.to(device);
+            using var outer = NewDisposeScope(); // frees the device copy, never the caller's tensor
+            var x = input.to(Trainer.DeviceOf(model));
             for (int i = 0; i < warmup; i++) { using var scope = NewDisposeScope(); Sync(model.call(x)); }
             var times = new double[repeats];
             for (int i = 0; i < repeats; i++)

@@ -49,6 +49,19 @@ public class CompressionReportTests
     }
 
     [Fact]
+    public void Latency_measurement_leaves_the_input_alive_and_leaks_no_tensors()
+    {
+        var model = Models.Mlp(10, [16], 3);
+        var x = randn(4, 10);
+        CompressionMeasure.LatencyMs(model, x, repeats: 3, warmup: 1);
+        long before = Tensor.TotalCount;
+        CompressionMeasure.LatencyMs(model, x, repeats: 20, warmup: 2);
+        Assert.True(Tensor.TotalCount - before <= 1, $"live tensors grew from {before} to {Tensor.TotalCount}");
+        Assert.False(float.IsNaN(x.sum().item<float>())); // the caller's tensor was not disposed
+        Assert.Throws<ArgumentOutOfRangeException>(() => CompressionMeasure.LatencyMs(model, x, repeats: 0));
+    }
+
+    [Fact]
     public void A_saved_quantised_model_loads_back_with_its_int8_weights()
     {
         var model = Models.Mlp(16, [32], 4);
