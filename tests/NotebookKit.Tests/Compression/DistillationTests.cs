@@ -81,6 +81,63 @@ public class DistillationTests(ITestOutputHelper output)
     /// reported, not asserted. What is asserted is what distillation optimises: on held-out digits the distilled student
     /// matches the teacher's softened outputs (KL at T = 4) more closely than the student trained alone, on average.
     /// </summary>
+    /// <summary>Digits scaled to [0, 1], split half and half (stratified), and a 64-[256, 256]-10 teacher trained on the train half.</summary>
+    static (Tensor XTrain, Tensor YTrain, Tensor XTest, Tensor YTest, nn.Module<Tensor, Tensor> Teacher) DigitsAndTeacher()
+    {
+        var digits = Datasets.Digits();
+        var x = digits.Features / 16f;
+        var (trainIdx, testIdx) = Splits.TrainTestSplit((int)digits.Count, 0.5, seed: 0, stratify: digits.Labels.data<long>().Select(v => (int)v).ToArray());
+        var (xTrain, yTrain) = (x.index_select(0, tensor(trainIdx)), digits.Labels.index_select(0, tensor(trainIdx)));
+        var (xTest, yTest) = (x.index_select(0, tensor(testIdx)), digits.Labels.index_select(0, tensor(testIdx)));
+        random.manual_seed(100);
+        var teacher = Models.Mlp(64, [256, 256], 10, dropout: 0.3);
+        Trainer.Fit(teacher, xTrain, yTrain, Losses.CrossEntropy, optim.Adam(teacher.parameters(), 1e-3), new TrainOptions { Epochs = 40, BatchSize = 32, ProgressEvery = 0, Seed = 1 });
+        return (xTrain, yTrain, xTest, yTest, teacher);
+    }
+
+    /// <summary>
+    /// The case distillation is for: the teacher learned from more than the student's labels. The teacher sees the 898
+    /// training digits; each student gets only 100 of them with labels (a different stratified 100 per seed). The
+    /// distilled and the plain 64-[16]-10 student start from identical weights. Measured 2026-11-24: distilled better in
+    /// 5 of 5 seeds, mean test accuracy 0.8948 vs 0.8710 (teacher 0.98); an unstratified draw gave 4 of 5, 0.905 vs 0.889.
+    /// Asserts the mean over the 5 seeds.
+    /// </summary>
+    [Fact]
+    public void With_only_100_labels_a_distilled_student_beats_the_same_student_alone_on_average_over_seeds()
+    {
+        Kit.Setup(seed: 11);
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1); // tiny models: one thread avoids oversubscribing a shared machine
+        try
+        {
+            var (xTrain, yTrain, xTest, yTest, teacher) = DigitsAndTeacher();
+            var trainLabels = yTrain.data<long>().Select(v => (int)v).ToArray();
+            var alone = new List<double>();
+            var distilled = new List<double>();
+            foreach (int seed in new[] { 1, 2, 3, 4, 5 })
+            {
+                var (_, labelled) = Splits.TrainTestSplit(trainLabels.Length, 100.0 / trainLabels.Length, seed: seed, stratify: trainLabels);
+                var (xs, ys) = (xTrain.index_select(0, tensor(labelled)), yTrain.index_select(0, tensor(labelled)));
+                random.manual_seed(seed);
+                var a = Models.Mlp(64, [16], 10);
+                random.manual_seed(seed);
+                var d = Models.Mlp(64, [16], 10); // identical initial weights
+                var options = new TrainOptions { Epochs = 100, BatchSize = 20, ProgressEvery = 0, Seed = seed };
+                Trainer.Fit(a, xs, ys, Losses.CrossEntropy, optim.Adam(a.parameters(), 3e-3), options);
+                Distillation.Fit(d, teacher, xs, ys, optim.Adam(d.parameters(), 3e-3), options, temperature: 4, alpha: 0.5);
+                alone.Add(Trainer.Accuracy(a, xTest, yTest));
+                distilled.Add(Trainer.Accuracy(d, xTest, yTest));
+                output.WriteLine($"seed {seed} ({xs.shape[0]} labels): accuracy alone {alone[^1]:0.0000} distilled {distilled[^1]:0.0000}");
+            }
+            output.WriteLine($"teacher {Trainer.Accuracy(teacher, xTest, yTest):0.0000}; mean alone {alone.Average():0.0000}, mean distilled {distilled.Average():0.0000}; distilled better in {alone.Zip(distilled).Count(p => p.Second > p.First)}/5 seeds");
+            Assert.True(distilled.Average() > alone.Average(), $"mean distilled {distilled.Average():0.0000} vs alone {alone.Average():0.0000}");
+        }
+        finally
+        {
+            torch.set_num_threads(threads);
+        }
+    }
+
     [Fact]
     public void A_distilled_student_matches_the_teacher_better_than_the_student_alone_on_held_out_digits_accuracy_reported()
     {
@@ -89,15 +146,7 @@ public class DistillationTests(ITestOutputHelper output)
         torch.set_num_threads(1); // tiny models: one thread avoids oversubscribing a shared machine
         try
         {
-            var digits = Datasets.Digits();
-            var x = digits.Features / 16f;
-            var (trainIdx, testIdx) = Splits.TrainTestSplit((int)digits.Count, 0.5, seed: 0, stratify: digits.Labels.data<long>().Select(v => (int)v).ToArray());
-            var (xTrain, yTrain) = (x.index_select(0, tensor(trainIdx)), digits.Labels.index_select(0, tensor(trainIdx)));
-            var (xTest, yTest) = (x.index_select(0, tensor(testIdx)), digits.Labels.index_select(0, tensor(testIdx)));
-
-            random.manual_seed(100);
-            var teacher = Models.Mlp(64, [256, 256], 10, dropout: 0.3);
-            Trainer.Fit(teacher, xTrain, yTrain, Losses.CrossEntropy, optim.Adam(teacher.parameters(), 1e-3), new TrainOptions { Epochs = 40, BatchSize = 32, ProgressEvery = 0, Seed = 1 });
+            var (xTrain, yTrain, xTest, yTest, teacher) = DigitsAndTeacher();
             double teacherAccuracy = Trainer.Accuracy(teacher, xTest, yTest);
 
             var alone = new List<double>();
