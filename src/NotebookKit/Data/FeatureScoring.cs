@@ -160,3 +160,28 @@ static class SpecialFunctions
         return 0.5 * Math.Log(2 * Math.PI) + (x + 0.5) * Math.Log(t) - t + Math.Log(sum);
     }
 }
+
+/// <summary>
+/// Keeps the <c>k</c> features with the highest ANOVA F on the rows given to <see cref="Fit"/>, then fits the inner
+/// model on them. Inside cross-validation that means selection sees training rows only, which is the honest way;
+/// selecting on all rows first leaks the test labels into the features.
+/// </summary>
+public sealed class SelectKBest(int k, ISupervisedModel inner) : ISupervisedModel
+{
+    public int[]? Selected { get; private set; }
+
+    public void Fit(Tensor x, Tensor y)
+    {
+        if (k < 1 || k > x.shape[1]) throw new ArgumentOutOfRangeException(nameof(k), $"k must be in 1..{x.shape[1]}, got {k}.");
+        Selected = FeatureScoring.AnovaF(x, y).Top(k);
+        using var columns = tensor(Selected.Select(i => (long)i).ToArray(), device: x.device);
+        inner.Fit(x.index_select(1, columns), y);
+    }
+
+    public Tensor Predict(Tensor x)
+    {
+        if (Selected is null) throw new InvalidOperationException("Call Fit before Predict.");
+        using var columns = tensor(Selected.Select(i => (long)i).ToArray(), device: x.device);
+        return inner.Predict(x.index_select(1, columns));
+    }
+}

@@ -99,3 +99,29 @@ public static class Scorers
         if (labels.shape[0] == 0) throw new ArgumentException("Cannot score zero rows.", nameof(labels));
     }
 }
+
+/// <summary>
+/// Nearest-centroid classifier: learns one mean per class; outputs -‖x - μ_c‖² per class, so arg-max is the nearest
+/// centroid. No training loop, so it suits demonstrations that fit hundreds of models.
+/// </summary>
+public sealed class NearestCentroid : ISupervisedModel
+{
+    Tensor? centroids;
+
+    public void Fit(Tensor x, Tensor y)
+    {
+        if (x.shape[0] != y.shape[0]) throw new ArgumentException($"x has {x.shape[0]} rows but y has {y.shape[0]}.", nameof(y));
+        int classes = (int)y.max().item<long>() + 1;
+        centroids?.Dispose();
+        using var scope = NewDisposeScope();
+        var means = stack(Enumerable.Range(0, classes).Select(c =>
+        {
+            var rows = x[y.eq(c)];
+            return rows.shape[0] == 0 ? full(x.shape[1], double.PositiveInfinity, dtype: x.dtype, device: x.device) : rows.mean([0]);
+        }).ToArray());
+        centroids = means.MoveToOuterDisposeScope().DetachFromDisposeScope();
+    }
+
+    public Tensor Predict(Tensor x) =>
+        centroids is null ? throw new InvalidOperationException("Call Fit before Predict.") : -cdist(x, centroids.to(x.device)).square();
+}
