@@ -78,7 +78,10 @@ public static class Distillation
         var packedOptions = new TrainOptions
         {
             Epochs = options.Epochs, BatchSize = options.BatchSize, Seed = options.Seed, ValidationX = options.ValidationX,
-            ValidationY = validationY, Metrics = metrics, ProgressEvery = options.ProgressEvery, ClipGradNorm = options.ClipGradNorm,
+            ValidationY = validationY, ValidationFraction = options.ValidationFraction, Metrics = metrics,
+            ProgressEvery = options.ProgressEvery, ClipGradNorm = options.ClipGradNorm, L2Penalty = options.L2Penalty,
+            L1Penalty = options.L1Penalty, EarlyStopping = options.EarlyStopping, Schedule = options.Schedule,
+            CheckpointPath = options.CheckpointPath, StopOnDivergence = options.StopOnDivergence,
             Device = options.Device, AfterStep = options.AfterStep,
         };
         return Trainer.Fit(student, x, packed, TrainerLoss(temperature, alpha), optimizer, packedOptions);
