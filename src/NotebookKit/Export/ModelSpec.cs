@@ -106,12 +106,15 @@ public sealed record ModelSpec
     /// Reads the architecture of a Sequential whose children are supported layers. Throws
     /// <see cref="NotSupportedException"/> naming the first child that is not one of them.
     /// </summary>
-    public static ModelSpec FromModule(nn.Module<Tensor, Tensor> model)
+    public static ModelSpec FromModule(nn.Module<Tensor, Tensor> model) => FromModule(model, allowQuantized: false);
+
+    /// <param name="allowQuantized">Read QuantizedLinear/QuantizedConv2d (Compression) as Linear/Conv2d: the int8 export's view.</param>
+    internal static ModelSpec FromModule(nn.Module<Tensor, Tensor> model, bool allowQuantized)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model is not Sequential)
             throw new NotSupportedException($"Only Sequential stacks can be exported; got {model.GetType().Name}.");
-        var layers = model.named_children().Select(c => Describe(c.name, c.module)).ToArray();
+        var layers = model.named_children().Select(c => Describe(c.name, c.module, allowQuantized)).ToArray();
         if (layers.Length == 0) throw new ArgumentException("The Sequential has no layers.", nameof(model));
         return new ModelSpec { Layers = layers };
     }
@@ -195,8 +198,17 @@ public sealed record ModelSpec
         var a => throw new ArgumentException($"Layer '{l.Name}' (GELU): approximate must be 'none' or 'tanh', got '{a}'."),
     };
 
-    static LayerSpec Describe(string name, nn.Module module) => module switch
+    static LayerSpec Describe(string name, nn.Module module, bool allowQuantized) => module switch
     {
+        NotebookKit.Compression.QuantizedLinear q when allowQuantized =>
+            new LayerSpec { Type = "Linear", Name = name, In = q.InFeatures, Out = q.OutFeatures, Bias = q.Bias is not null },
+        NotebookKit.Compression.QuantizedConv2d q when allowQuantized => new LayerSpec
+        {
+            Type = "Conv2d", Name = name, In = q.InChannels, Out = q.OutChannels, Kernel = [q.WeightInt8.shape[2], q.WeightInt8.shape[3]],
+            Stride = q.Stride.ToArray(), Padding = q.Padding.ToArray(), Dilation = q.Dilation.ToArray(), Groups = q.Groups, Bias = q.Bias is not null,
+        },
+        NotebookKit.Compression.IQuantizedLayer => throw new NotSupportedException(
+            $"Layer '{name}' is quantised ({module.GetType().Name}); packages and the float export hold float models. Export int8 with OnnxExport.ToInt8Bytes."),
         Linear m => new LayerSpec { Type = "Linear", Name = name, In = m.in_features, Out = m.out_features, Bias = m.bias is not null },
         Conv2d m => DescribeConv(name, m),
         MaxPool2d m => new LayerSpec { Type = "MaxPool2d", Name = name, Kernel = m.kernel_size, Stride = m.stride ?? m.kernel_size, Padding = m.padding ?? [0, 0], Dilation = m.dilation ?? [1, 1], CeilMode = m.ceil_mode },

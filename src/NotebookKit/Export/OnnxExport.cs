@@ -39,7 +39,34 @@ public static class OnnxExport
 
     /// <summary>The ONNX model bytes for <paramref name="model"/> taking rows described by <paramref name="schema"/>.</summary>
     public static byte[] ToBytes(nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null, OnnxExportOptions? options = null) =>
-        Build(model, schema, preprocessing, options, quantize: null).ToByteArray();
+        Build(model, schema, preprocessing, options, int8: false).ToByteArray();
+
+    /// <summary>
+    /// The int8 ONNX model: every Linear and Conv2d runs on 8-bit integers in ONNX Runtime. Weights are the int8
+    /// values of <see cref="Compression.Quantization.QuantizeModel"/> (a float model is quantised first with
+    /// <paramref name="quantize"/>, default per-channel symmetric int8; an already quantised model is used as is).
+    /// Activations are quantised per batch at run time (dynamic quantisation, affine uint8 from the batch's min and
+    /// max, as PyTorch's dynamic quantisation): Linear → DynamicQuantizeLinear + MatMulInteger, Conv2d →
+    /// DynamicQuantizeLinear + ConvInteger (weights stored as uint8 q+128 with zero point 128, the type ONNX
+    /// Runtime's ConvInteger kernel takes), then y = x_scale · w_scale · Σ(x_q − x_zp)(w_q − w_zp) + b in float32.
+    /// Other layers, preprocessing, input and output are as in the float export.
+    /// </summary>
+    public static byte[] ToInt8Bytes(nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null,
+        OnnxExportOptions? options = null, Compression.QuantizeOptions? quantize = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        bool hasFloat = model.named_children().Any(c => c.module is Linear or Conv2d);
+        if (!hasFloat) return Build(model, schema, preprocessing, options, int8: true).ToByteArray();
+        if (model.named_children().Any(c => c.module is Compression.IQuantizedLayer))
+            throw new ArgumentException("The model mixes float and quantised Linear/Conv2d layers; quantise it with Quantization.QuantizeModel or pass the float model.", nameof(model));
+        var quantized = Compression.Quantization.QuantizeModel(model, quantize ?? new Compression.QuantizeOptions());
+        return Build(quantized, schema, preprocessing, options, int8: true).ToByteArray();
+    }
+
+    /// <summary>Writes <see cref="ToInt8Bytes"/> to <paramref name="path"/>.</summary>
+    public static void SaveInt8(string path, nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null,
+        OnnxExportOptions? options = null, Compression.QuantizeOptions? quantize = null) =>
+        File.WriteAllBytes(path, ToInt8Bytes(model, schema, preprocessing, options, quantize));
 
     /// <summary>The ONNX model bytes for a model taking rows of <c>prod(inputShape)</c> unnamed float features (f0, f1, ...).</summary>
     public static byte[] ToBytes(nn.Module<Tensor, Tensor> model, long[] inputShape, Preprocessing? preprocessing = null, OnnxExportOptions? options = null) =>
@@ -62,7 +89,7 @@ public static class OnnxExport
     }
 
     internal static ModelProto Build(nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing, OnnxExportOptions? options,
-        Func<OnnxGraph, string, string, LayerSpec, Tensor, Tensor?, long[], string?>? quantize)
+        bool int8)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(schema);
@@ -70,7 +97,7 @@ public static class OnnxExport
         preprocessing ??= Preprocessing.None;
         schema.Validate();
         preprocessing.Validate(schema.Features.Count);
-        var spec = ModelSpec.FromModule(model);
+        var spec = ModelSpec.FromModule(model, allowQuantized: int8);
         var shapes = spec.Shapes(schema.TensorShape);
         var children = model.named_children().ToDictionary(c => c.name, c => c.module);
 
@@ -93,6 +120,12 @@ public static class OnnxExport
             LayerSpec? next = i + 1 < spec.Layers.Count ? spec.Layers[i + 1] : null;
             switch (layer.Type)
             {
+                case "Linear" when module is Compression.IQuantizedLayer q:
+                    x = EmitInt8Linear(g, x, layer.Name, q);
+                    break;
+                case "Conv2d" when module is Compression.IQuantizedLayer q:
+                    x = EmitInt8Conv(g, x, layer, q);
+                    break;
                 case "Linear":
                 case "Conv2d":
                 {
@@ -109,8 +142,7 @@ public static class OnnxExport
                         bias = (bias is null ? shift : bias * scale + shift);
                         i++; // the BatchNorm is inside the weights now
                     }
-                    x = (quantize?.Invoke(g, x, $"{layer.Name}", layer, weight, bias, inShape))
-                        ?? (layer.Type == "Linear" ? EmitLinear(g, x, layer.Name, weight, bias, inShape) : EmitConv(g, x, layer, weight, bias));
+                    x = layer.Type == "Linear" ? EmitLinear(g, x, layer.Name, weight, bias, inShape) : EmitConv(g, x, layer, weight, bias);
                     break;
                 }
                 case "BatchNorm1d":
@@ -199,6 +231,55 @@ public static class OnnxExport
         return g.Node("Conv", inputs, name: l.Name, ConvAttributes(l));
     }
 
+    static string EmitInt8Linear(OnnxGraph g, string x, string name, Compression.IQuantizedLayer q)
+    {
+        var w = q.WeightInt8.detach().cpu();
+        var (outF, inF) = (w.shape[0], w.shape[1]);
+        var wT = w.t().contiguous();
+        string weight = w.dtype == ScalarType.Int8
+            ? g.Constant8($"{name}.weight_q", wT.data<sbyte>().ToArray(), [inF, outF])
+            : g.ConstantU8($"{name}.weight_q", wT.data<byte>().ToArray(), [inF, outF]);
+        var zeros = q.ZeroPoints.cpu().data<long>().ToArray();
+        var xq = g.NodeN("DynamicQuantizeLinear", [x], 3, name: $"{name}.quantize_input");
+        var inputs = new List<string> { xq[0], weight, xq[2] };
+        if (zeros.Any(z => z != 0))
+        {
+            // Per-column zero points of B, in B's type (one per output feature).
+            var perColumn = zeros.Length == 1 ? Enumerable.Repeat(zeros[0], (int)outF).ToArray() : zeros;
+            inputs.Add(w.dtype == ScalarType.Int8
+                ? g.Constant8($"{name}.weight_zero_point", perColumn.Select(z => (sbyte)z).ToArray(), [outF])
+                : g.ConstantU8($"{name}.weight_zero_point", perColumn.Select(z => (byte)z).ToArray(), [outF]));
+        }
+        var acc = g.Node("MatMulInteger", inputs, name: name);
+        return Rescale(g, name, acc, xq[1], q, [outF]);
+    }
+
+    static string EmitInt8Conv(OnnxGraph g, string x, LayerSpec l, Compression.IQuantizedLayer q)
+    {
+        var w = q.WeightInt8.detach().cpu();
+        var zeros = q.ZeroPoints.cpu().data<long>().ToArray();
+        if (zeros.Distinct().Count() != 1)
+            throw new NotSupportedException($"Layer '{l.Name}' (Conv2d) has per-channel zero points; ONNX Runtime's ConvInteger takes one (use symmetric quantisation).");
+        // ConvInteger in ONNX Runtime takes uint8 weights: int8 q maps exactly to q + 128 with zero point z + 128.
+        bool signed = w.dtype == ScalarType.Int8;
+        var u8 = signed ? w.to_type(ScalarType.Int16).add(128).to_type(ScalarType.Byte) : w;
+        var weight = g.ConstantU8($"{l.Name}.weight_q", u8.contiguous().data<byte>().ToArray(), w.shape);
+        var zero = g.ConstantU8($"{l.Name}.weight_zero_point", [(byte)(zeros[0] + (signed ? 128 : 0))], []);
+        var xq = g.NodeN("DynamicQuantizeLinear", [x], 3, name: $"{l.Name}.quantize_input");
+        var acc = g.Node("ConvInteger", [xq[0], weight, xq[2], zero], l.Name, ConvAttributes(l));
+        return Rescale(g, l.Name, acc, xq[1], q, [w.shape[0], 1, 1]);
+    }
+
+    /// <summary>float(acc) · (x_scale · w_scale) + bias, with w_scale and bias shaped <paramref name="channelShape"/>.</summary>
+    static string Rescale(OnnxGraph g, string name, string acc, string xScale, Compression.IQuantizedLayer q, long[] channelShape)
+    {
+        var scales = q.Scales.cpu().to_type(ScalarType.Float32).data<float>().ToArray();
+        long[] scaleShape = scales.Length == 1 ? [] : channelShape;
+        var scale = g.Node("Mul", [xScale, g.Constant($"{name}.weight_scale", scales, scaleShape)]);
+        var y = g.Node("Mul", [g.Node("Cast", [acc], $"{name}.to_float", Int("to", (long)TensorProto.Types.DataType.Float)), scale]);
+        return q.Bias is null ? y : g.Node("Add", [y, g.Constant($"{name}.bias", Floats(q.Bias), channelShape)]);
+    }
+
     internal static AttributeProto[] ConvAttributes(LayerSpec l) =>
     [
         Ints("kernel_shape", l.Kernel!), Ints("strides", l.Stride ?? [1, 1]), Ints("pads", Pads(l.Padding)),
@@ -269,6 +350,15 @@ internal sealed class OnnxGraph
 
     public string Node(string op, IEnumerable<string> inputs, string? name = null, params AttributeProto[] attributes) =>
         NodeTo(null, op, inputs, name, attributes);
+
+    /// <summary>A node with <paramref name="outputs"/> outputs (e.g. DynamicQuantizeLinear's y, y_scale, y_zero_point).</summary>
+    public string[] NodeN(string op, IEnumerable<string> inputs, int outputs, string? name = null, params AttributeProto[] attributes)
+    {
+        var first = NodeTo(null, op, inputs, name, attributes);
+        var node = Nodes[^1];
+        for (int i = 1; i < outputs; i++) node.Output.Add(Unique($"{node.Name}:{i}"));
+        return [first, .. node.Output.Skip(1)];
+    }
 
     public string NodeTo(string? output, string op, IEnumerable<string> inputs, string? name = null, params AttributeProto[] attributes)
     {

@@ -59,8 +59,18 @@ static class Ort
     /// <summary>Runs an ONNX model on rows with ONNX Runtime (all graph optimisations on, as in production).</summary>
     public static float[,] Run(byte[] model, float[,] rows)
     {
+        using var session = Session(model);
+        return Run(session, rows);
+    }
+
+    public static InferenceSession Session(byte[] model)
+    {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        using var session = new InferenceSession(model, options);
+        return new InferenceSession(model, options);
+    }
+
+    public static float[,] Run(InferenceSession session, float[,] rows)
+    {
         int n = rows.GetLength(0), d = rows.GetLength(1);
         var flat = new float[n * d];
         Buffer.BlockCopy(rows, 0, flat, 0, flat.Length * sizeof(float));
