@@ -109,6 +109,8 @@ public sealed record ModelManifest
     public string WeightsFile { get; init; } = ModelPackage.WeightsFileName;
     /// <summary>The float ONNX export inside the package, or null if none was written.</summary>
     public string? OnnxFile { get; init; }
+    /// <summary>The int8 ONNX export inside the package, or null if none was written.</summary>
+    public string? Int8OnnxFile { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
     {
