@@ -14,7 +14,7 @@ namespace NotebookKit.Export;
 /// <item><c>manifest.json</c>: <see cref="ModelManifest"/> (architecture, input schema, preprocessing, classes, metrics, versions, time);</item>
 /// <item><c>weights.bin</c>: the parameters and buffers in TorchSharp's format (<c>Module.save</c>);</item>
 /// <item><c>model.onnx</c> (optional): the float ONNX export, preprocessing included (<see cref="OnnxExport"/>);</item>
-/// <item><c>model.int8.onnx</c> (optional): the int8 ONNX export (<see cref="OnnxExport.ToInt8Bytes"/>, default quantisation);</item>
+/// <item><c>model.int8.onnx</c> (optional): the int8 ONNX export (<see cref="OnnxExport.ToInt8Bytes(nn.Module{Tensor, Tensor}, InputSchema, Preprocessing?, OnnxExportOptions?, Compression.QuantizeOptions?)"/>, default quantisation);</item>
 /// <item><c>checksums.sha256</c>: one <c>sha256-hex  file</c> line per file above, the format <c>sha256sum -c</c> checks.</item>
 /// </list>
 /// <see cref="Load"/> verifies every checksum before it reads anything else and refuses a tampered, truncated or
@@ -44,7 +44,7 @@ public sealed class ModelPackage : IDisposable
 
     /// <summary>
     /// Writes a package into <paramref name="directory"/> (created if missing; it must be empty unless
-    /// <paramref name="overwrite"/>). <paramref name="spec"/> defaults to <see cref="ModelSpec.FromModule"/>; the model's
+    /// <paramref name="overwrite"/>). <paramref name="spec"/> defaults to <see cref="ModelSpec.FromModule(nn.Module{Tensor, Tensor})"/>; the model's
     /// children must match it (names, types and sizes). Writes model.onnx too when <paramref name="includeOnnx"/>, and
     /// model.int8.onnx when <paramref name="includeInt8Onnx"/>.
     /// Throws <see cref="ArgumentException"/> when schema, preprocessing, classes and architecture disagree, and

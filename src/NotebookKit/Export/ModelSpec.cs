@@ -76,7 +76,7 @@ public sealed record LayerSpec
 
 /// <summary>
 /// A model architecture as data: a Sequential stack of <see cref="LayerSpec"/>s applied to rows of shape
-/// <c>[batch, ..InputShape]</c>. <see cref="Build"/> makes the TorchSharp module; <see cref="FromModule"/> reads one
+/// <c>[batch, ..InputShape]</c>. <see cref="Build"/> makes the TorchSharp module; <see cref="FromModule(nn.Module{Tensor, Tensor})"/> reads one
 /// back from a Sequential; <see cref="OutputShape"/> checks that the layers fit together.
 /// </summary>
 public sealed record ModelSpec

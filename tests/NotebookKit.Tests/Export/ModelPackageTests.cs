@@ -76,7 +76,7 @@ public sealed class ModelPackageTests : IDisposable
         var dir = Path.Combine(root, "digits");
         ModelPackage.Save(dir, model, ModelSpec.FromModule(model), data.Schema, data.Scaler, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
         using var package = ModelPackage.Load(dir);
-        Assert.Equal([1L, 8, 8], package.Manifest.Input.Shape);
+        Assert.Equal([1L, 8, 8], package.Manifest.Input.Shape!);
         float[,] expected;
         using (no_grad()) expected = Ort.ToMatrix(model.call(data.ModelInput(data.TestRows)));
         Assert.Equal(0.0, Ort.MaxAbsDiff(expected, package.Predict(data.TestRows)));

@@ -12,7 +12,7 @@ public sealed class OnnxCheckerTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Fact]
-    public void The_onnx_checker_accepts_float_and_int8_exports_with_full_shape_inference()
+    public async Task The_onnx_checker_accepts_float_and_int8_exports_with_full_shape_inference()
     {
         Kit.Setup(seed: 2);
         var cancer = HeldOut.BreastCancer;
@@ -38,10 +38,10 @@ public sealed class OnnxCheckerTests : IDisposable
         foreach (var name in files.Keys) psi.ArgumentList.Add(Path.Combine(dir, name));
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"onnx checker failed (is python3-onnx installed? scripts/test.sh installs it):\n{stderr}");
-        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(files.Count, lines.Length);
         Assert.All(lines, l => Assert.Contains("\"ai.onnx\": 17", l));
         Assert.Contains(lines, l => l.Contains("mlp.onnx") && l.Contains("[\"batch\", 2]"));
