@@ -114,6 +114,33 @@ public sealed class ModelPackage : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var dir = new DirectoryInfo(directory);
         if (!dir.Exists) throw new DirectoryNotFoundException($"Model package folder '{directory}' does not exist.");
+        var manifest = ReadManifest(dir.FullName);
+
+        var model = manifest.Architecture.Build();
+        try
+        {
+            model.load(Path.Combine(dir.FullName, WeightsFileName), strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{WeightsFileName} does not match the architecture in {ManifestFileName}: {e.Message}", e);
+        }
+        device ??= Kit.Device;
+        model.to(device);
+        model.eval();
+        return new ModelPackage(model, manifest, dir.FullName, device);
+    }
+
+    /// <summary>
+    /// Verifies a package's checksums and returns its validated manifest without loading TorchSharp weights (for an
+    /// ONNX-only backend). Throws <see cref="InvalidDataException"/> naming the problem, as <see cref="Load"/> does.
+    /// </summary>
+    public static ModelManifest ReadManifest(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var dir = new DirectoryInfo(directory);
+        if (!dir.Exists) throw new DirectoryNotFoundException($"Model package folder '{directory}' does not exist.");
         var verified = VerifiedFiles(dir.FullName);
 
         var manifestPath = Path.Combine(dir.FullName, ManifestFileName);
@@ -128,6 +155,9 @@ public sealed class ModelPackage : IDisposable
         {
             throw new InvalidDataException($"{ManifestFileName} is not a valid manifest: {e.Message}", e);
         }
+        if (manifest.Architecture?.Layers is null || manifest.Input?.Features is null || manifest.Preprocessing is null || manifest.OutputShape is null
+            || manifest.Classes is null || manifest.Metrics is null || manifest.Architecture.Layers.Any(l => l is null) || manifest.Input.Features.Any(f => f is null))
+            throw new InvalidDataException($"{ManifestFileName} is missing a required field (architecture, input, preprocessing, outputShape, classes or metrics is null).");
         if (manifest.FormatVersion != FormatVersion)
             throw new InvalidDataException($"Package format version {manifest.FormatVersion} is not supported; this kit reads version {FormatVersion}.");
         if (manifest.WeightsFile != WeightsFileName || (manifest.OnnxFile is not null && manifest.OnnxFile != OnnxFileName)
@@ -149,20 +179,7 @@ public sealed class ModelPackage : IDisposable
             throw new InvalidDataException($"{ManifestFileName} describes an invalid model: {e.Message}", e);
         }
 
-        var model = manifest.Architecture.Build();
-        try
-        {
-            model.load(Path.Combine(dir.FullName, WeightsFileName), strict: true);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            model.Dispose();
-            throw new InvalidDataException($"{WeightsFileName} does not match the architecture in {ManifestFileName}: {e.Message}", e);
-        }
-        device ??= Kit.Device;
-        model.to(device);
-        model.eval();
-        return new ModelPackage(model, manifest, dir.FullName, device);
+        return manifest;
     }
 
     /// <summary>

@@ -190,6 +190,25 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void A_manifest_with_null_fields_is_refused()
+    {
+        var dir = SaveCancer(out _);
+        RewriteManifest(dir, m => { m["input"]!["features"]![3] = null; return m; });
+        Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir)).Message);
+        RewriteManifest(dir, m => { m["preprocessing"] = null; return m; });
+        Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => ModelPackage.ReadManifest(dir)).Message);
+    }
+
+    [Fact]
+    public void ReadManifest_verifies_checksums_without_loading_weights()
+    {
+        var dir = SaveCancer(out _);
+        Assert.Equal("cancer", ModelPackage.ReadManifest(dir).Name);
+        File.AppendAllText(Path.Combine(dir, "weights.bin"), "x");
+        Assert.Contains("weights.bin", Assert.Throws<InvalidDataException>(() => ModelPackage.ReadManifest(dir)).Message);
+    }
+
+    [Fact]
     public void A_manifest_with_unknown_fields_is_refused()
     {
         var dir = SaveCancer(out _);
