@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using NotebookKit.Display;
 using NotebookKit.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,7 +23,8 @@ namespace NotebookKit.Export;
 /// and the weights only into the module rebuilt from the manifest's architecture: no type named by the files is
 /// ever instantiated. Checksums detect damage, not a forger who rewrites them too: sign the folder if that matters.
 /// </summary>
-public sealed class ModelPackage : IDisposable
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class ModelPackage : IDisposable, IRichDisplay
 {
     public const int FormatVersion = 1;
     public const string ManifestFileName = "manifest.json";
@@ -279,6 +281,27 @@ public sealed class ModelPackage : IDisposable
     public string? Int8OnnxPath => Manifest.Int8OnnxFile is null ? null : Path.Combine(Directory, Manifest.Int8OnnxFile);
 
     public void Dispose() => Module.Dispose();
+
+    /// <summary>What the package holds, one row per fact: name, layers, input, preprocessing, classes, metrics, files and sizes.</summary>
+    public HtmlTable Summary()
+    {
+        var m = Manifest;
+        var table = new HtmlTable(["", "value"], $"model package {m.Name} v{m.Version}");
+        table.AddRow("architecture", string.Join(" → ", m.Architecture.Layers.Select(l => l.Type)));
+        table.AddRow("input", $"{m.Input.Features.Count} features [{string.Join(", ", m.Input.TensorShape)}]: " +
+            string.Join(", ", m.Input.Features.Take(4).Select(f => $"{f.Name} ({f.DType})")) + (m.Input.Features.Count > 4 ? ", ..." : ""));
+        table.AddRow("preprocessing", m.Preprocessing.Kind);
+        table.AddRow("output", $"[{string.Join(", ", m.OutputShape)}]" + (m.Classes.Count > 0 ? ": " + string.Join(", ", m.Classes) : ""));
+        foreach (var (k, v) in m.Metrics) table.AddRow(k, v);
+        table.AddRow("versions", $"kit {m.KitVersion}, TorchSharp {m.TorchSharpVersion}, created {m.CreatedUtc:u}");
+        foreach (var f in new[] { ManifestFileName, WeightsFileName, m.OnnxFile, m.Int8OnnxFile }.OfType<string>())
+            table.AddRow(f, $"{new FileInfo(Path.Combine(Directory, f)).Length:N0} bytes");
+        return table;
+    }
+
+    public string ToHtml() => Summary().ToHtml();
+    public string ToPlainText() => Summary().ToPlainText();
+    public override string ToString() => $"model package {Manifest.Name} v{Manifest.Version} ({Directory})";
 
     static string Compact(string json) => string.Join(" ", json.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 

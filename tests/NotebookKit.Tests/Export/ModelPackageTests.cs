@@ -98,6 +98,19 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void A_loaded_package_shows_its_layers_classes_metrics_and_file_sizes()
+    {
+        var dir = SaveCancer(out _);
+        using var package = ModelPackage.Load(dir);
+        var text = package.ToPlainText();
+        Assert.Contains("Linear → BatchNorm1d → ReLU → Dropout → Linear", text);
+        Assert.Contains("malignant, benign", text);
+        Assert.Contains("test_accuracy", text);
+        Assert.Contains($"{new FileInfo(Path.Combine(dir, "weights.bin")).Length:N0} bytes", text);
+        Assert.Contains("<table", package.ToHtml());
+    }
+
+    [Fact]
     public void Checksums_file_is_in_sha256sum_format()
     {
         var dir = SaveCancer(out _);
