@@ -26,7 +26,9 @@ namespace NotebookKit.Export;
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed class ModelPackage : IDisposable, IRichDisplay
 {
+    /// <summary>The package format this kit writes and reads.</summary>
     public const int FormatVersion = 1;
+    /// <summary>File names inside a package folder.</summary>
     public const string ManifestFileName = "manifest.json";
     public const string WeightsFileName = "weights.bin";
     public const string OnnxFileName = "model.onnx";
@@ -36,9 +38,11 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
 
     /// <summary>The rebuilt model, in evaluation mode, on <see cref="Device"/>.</summary>
     public nn.Module<Tensor, Tensor> Module { get; }
+    /// <summary>The verified manifest the model was rebuilt from.</summary>
     public ModelManifest Manifest { get; }
     /// <summary>The folder the package was loaded from.</summary>
     public string Directory { get; }
+    /// <summary>The device the model runs on.</summary>
     public Device Device { get; }
 
     ModelPackage(nn.Module<Tensor, Tensor> module, ModelManifest manifest, string directory, Device device) =>
@@ -280,6 +284,7 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
     /// <summary>Path of the package's int8 ONNX model, or null if it has none.</summary>
     public string? Int8OnnxPath => Manifest.Int8OnnxFile is null ? null : Path.Combine(Directory, Manifest.Int8OnnxFile);
 
+    /// <summary>Frees the model's tensors.</summary>
     public void Dispose() => Module.Dispose();
 
     /// <summary>What the package holds, one row per fact: name, layers, input, preprocessing, classes, metrics, files and sizes.</summary>

@@ -31,10 +31,13 @@ public sealed record OnnxExportOptions
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The ONNX operator set the exports use.</summary>
     public const int Opset = 17;
     /// <summary>ONNX IR version 8, the one that goes with opset 17.</summary>
     public const int IrVersion = 8;
+    /// <summary>Name of the graph's input, float32 [batch, features] of raw (unscaled) rows.</summary>
     public const string InputName = "input";
+    /// <summary>Name of the graph's output, float32 [batch, ..OutputShape].</summary>
     public const string OutputName = "output";
 
     /// <summary>The ONNX model bytes for <paramref name="model"/> taking rows described by <paramref name="schema"/>.</summary>
