@@ -49,10 +49,10 @@ public static class Drift
     /// bin stays finite. Rules of thumb: &lt; 0.1 stable, 0.1-0.25 moderate shift, &gt; 0.25 major shift.
     /// </summary>
     public static double Psi(ReadOnlySpan<double> reference, ReadOnlySpan<double> current, int bins = 10, double epsilon = 1e-4) =>
-        Psi(BinShares(reference, QuantileEdges(reference, bins)), BinShares(current, QuantileEdges(reference, bins)), epsilon);
+        PsiFromShares(BinShares(reference, QuantileEdges(reference, bins)), BinShares(current, QuantileEdges(reference, bins)), epsilon);
 
     /// <summary>PSI from bin shares already computed (same bins, each summing to 1).</summary>
-    public static double Psi(double[] expectedShares, double[] actualShares, double epsilon = 1e-4)
+    public static double PsiFromShares(double[] expectedShares, double[] actualShares, double epsilon = 1e-4)
     {
         if (expectedShares.Length != actualShares.Length)
             throw new ArgumentException($"expected has {expectedShares.Length} bins but actual has {actualShares.Length}.", nameof(actualShares));

@@ -109,7 +109,7 @@ public sealed class DriftMonitor
         var results = new FeatureDrift[FeatureNames.Count];
         for (int f = 0; f < results.Length; f++)
         {
-            double psi = Drift.Psi(referenceShares[f], Drift.BinShares(current[f], edges[f]));
+            double psi = Drift.PsiFromShares(referenceShares[f], Drift.BinShares(current[f], edges[f]));
             var ks = Drift.KolmogorovSmirnov(reference[f], current[f]);
             results[f] = new FeatureDrift(FeatureNames[f], psi, ks.Statistic, ks.PValue, psi > PsiThreshold || ks.PValue < KsAlpha);
         }
