@@ -73,6 +73,9 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
+        // The unread rest of an oversized body cannot be drained, so Kestrel closes the connection after this
+        // response; saying so stops the client from sending its next request on a closing connection.
+        if (status == 413) ctx.Response.Headers.Connection = "close";
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
         {

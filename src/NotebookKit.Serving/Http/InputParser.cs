@@ -18,6 +18,8 @@ public static class InputParser
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
     {
         if (body.Length == 0) throw new BadInputException(400, "body", "The request body is empty; send a JSON object.");
+        // JsonDocument checks UTF-8 only when a string is read; check it all now so no read can fail later.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span)) throw new BadInputException(400, "body", "The request body is not valid UTF-8.");
         try { return JsonDocument.Parse(body, DocumentOptions); }
         catch (JsonException e)
         {
