@@ -89,7 +89,7 @@ public sealed class OperationsTests
     [Fact]
     public async Task A_prediction_slower_than_the_limit_is_503_not_500()
     {
-        var slow = new ProbeBackend(Models.Backend(), delayMs: 400);
+        var slow = new ProbeBackend(Models.Backend(), delayMs: 1500);
         await using var server = await ModelServer.StartAsync(new ServingOptions { RequestTimeout = TimeSpan.FromMilliseconds(100) }, Models.Served(backend: slow, drift: false));
         using var client = server.CreateClient();
         var (status, json) = await Bodies.Post(client, "/predict", Bodies.Predict(Models.Rows[0]));

@@ -1,0 +1,271 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using NotebookKit.Setup;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookKit.Export;
+
+/// <summary>
+/// A model package on disk (introduced in 08-export-and-serving): a folder holding
+/// <list type="bullet">
+/// <item><c>manifest.json</c>: <see cref="ModelManifest"/> (architecture, input schema, preprocessing, classes, metrics, versions, time);</item>
+/// <item><c>weights.bin</c>: the parameters and buffers in TorchSharp's format (<c>Module.save</c>);</item>
+/// <item><c>model.onnx</c> (optional): the float ONNX export, preprocessing included (<see cref="OnnxExport"/>);</item>
+/// <item><c>checksums.sha256</c>: one <c>sha256-hex  file</c> line per file above, the format <c>sha256sum -c</c> checks.</item>
+/// </list>
+/// <see cref="Load"/> verifies every checksum before it reads anything else and refuses a tampered, truncated or
+/// incomplete package with <see cref="InvalidDataException"/>. The manifest is read into fixed record types only,
+/// and the weights only into the module rebuilt from the manifest's architecture: no type named by the files is
+/// ever instantiated. Checksums detect damage, not a forger who rewrites them too: sign the folder if that matters.
+/// </summary>
+public sealed class ModelPackage : IDisposable
+{
+    public const int FormatVersion = 1;
+    public const string ManifestFileName = "manifest.json";
+    public const string WeightsFileName = "weights.bin";
+    public const string OnnxFileName = "model.onnx";
+    public const string ChecksumsFileName = "checksums.sha256";
+    const long MaxManifestBytes = 16 << 20;
+
+    /// <summary>The rebuilt model, in evaluation mode, on <see cref="Device"/>.</summary>
+    public nn.Module<Tensor, Tensor> Module { get; }
+    public ModelManifest Manifest { get; }
+    /// <summary>The folder the package was loaded from.</summary>
+    public string Directory { get; }
+    public Device Device { get; }
+
+    ModelPackage(nn.Module<Tensor, Tensor> module, ModelManifest manifest, string directory, Device device) =>
+        (Module, Manifest, Directory, Device) = (module, manifest, directory, device);
+
+    /// <summary>
+    /// Writes a package into <paramref name="directory"/> (created if missing; it must be empty unless
+    /// <paramref name="overwrite"/>). <paramref name="spec"/> defaults to <see cref="ModelSpec.FromModule"/>; the model's
+    /// children must match it by name. Writes model.onnx too when <paramref name="includeOnnx"/>.
+    /// Throws <see cref="ArgumentException"/> when schema, preprocessing, classes and architecture disagree, and
+    /// <see cref="NotSupportedException"/> naming a layer the kit cannot rebuild.
+    /// </summary>
+    /// <returns>The manifest written.</returns>
+    public static ModelManifest Save(string directory, nn.Module<Tensor, Tensor> model, ModelSpec? spec, InputSchema schema,
+        Preprocessing? preprocessing = null, IReadOnlyList<string>? classes = null, IReadOnlyDictionary<string, double>? metrics = null,
+        string name = "model", string version = "1", bool includeOnnx = true, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        spec ??= ModelSpec.FromModule(model);
+        preprocessing ??= Preprocessing.None;
+        schema.Validate();
+        preprocessing.Validate(schema.Features.Count);
+        var outputShape = spec.OutputShape(schema.TensorShape);
+        CheckModelMatchesSpec(model, spec);
+        classes ??= [];
+        if (classes.Count > 0 && (outputShape.Length != 1 || outputShape[0] != classes.Count))
+            throw new ArgumentException($"{classes.Count} class labels but the model outputs [batch, {string.Join(", ", outputShape)}].", nameof(classes));
+        if (metrics is not null && metrics.Any(m => !double.IsFinite(m.Value)))
+            throw new ArgumentException("Metrics must be finite numbers.", nameof(metrics));
+
+        var dir = new DirectoryInfo(directory);
+        if (dir.Exists && dir.EnumerateFileSystemInfos().Any())
+        {
+            if (!overwrite) throw new IOException($"'{directory}' is not empty; pass overwrite: true to replace a package there.");
+            foreach (var f in new[] { ManifestFileName, WeightsFileName, OnnxFileName, ChecksumsFileName })
+                File.Delete(Path.Combine(dir.FullName, f));
+        }
+        dir.Create();
+
+        var manifest = new ModelManifest
+        {
+            Name = name, Version = version, Architecture = spec, Input = schema, Preprocessing = preprocessing,
+            OutputShape = outputShape, Classes = classes.ToArray(), Metrics = new SortedDictionary<string, double>(metrics?.ToDictionary() ?? []),
+            KitVersion = VersionOf(typeof(ModelPackage).Assembly), TorchSharpVersion = VersionOf(typeof(torch).Assembly),
+            CreatedUtc = DateTimeOffset.UtcNow, OnnxFile = includeOnnx ? OnnxFileName : null,
+        };
+        model.save(Path.Combine(dir.FullName, WeightsFileName));
+        if (includeOnnx)
+            File.WriteAllBytes(Path.Combine(dir.FullName, OnnxFileName), OnnxExport.ToBytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name }));
+        File.WriteAllText(Path.Combine(dir.FullName, ManifestFileName), JsonSerializer.Serialize(manifest, ModelManifest.Json));
+
+        var files = new List<string> { ManifestFileName, WeightsFileName };
+        if (includeOnnx) files.Add(OnnxFileName);
+        var lines = files.Select(f => $"{Sha256(Path.Combine(dir.FullName, f))}  {f}\n");
+        File.WriteAllText(Path.Combine(dir.FullName, ChecksumsFileName), string.Concat(lines));
+        return manifest;
+    }
+
+    /// <summary>
+    /// Loads a package: verifies checksums.sha256 against every file it lists (manifest.json and weights.bin must be
+    /// listed), reads the manifest, rebuilds the architecture and loads the weights strictly (every parameter and
+    /// buffer, shapes equal). The model lands on <paramref name="device"/> (default <see cref="Kit.Device"/>) in
+    /// evaluation mode. Throws <see cref="InvalidDataException"/> naming the file for a damaged package and
+    /// <see cref="FileNotFoundException"/>/<see cref="DirectoryNotFoundException"/> for a missing one.
+    /// </summary>
+    public static ModelPackage Load(string directory, Device? device = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var dir = new DirectoryInfo(directory);
+        if (!dir.Exists) throw new DirectoryNotFoundException($"Model package folder '{directory}' does not exist.");
+        Verify(dir.FullName);
+
+        var manifestPath = Path.Combine(dir.FullName, ManifestFileName);
+        if (new FileInfo(manifestPath).Length > MaxManifestBytes) throw new InvalidDataException($"{ManifestFileName} is larger than {MaxManifestBytes} bytes.");
+        ModelManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath), ModelManifest.Json)
+                ?? throw new InvalidDataException($"{ManifestFileName} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{ManifestFileName} is not a valid manifest: {e.Message}", e);
+        }
+        if (manifest.FormatVersion != FormatVersion)
+            throw new InvalidDataException($"Package format version {manifest.FormatVersion} is not supported; this kit reads version {FormatVersion}.");
+        if (manifest.WeightsFile != WeightsFileName || (manifest.OnnxFile is not null && manifest.OnnxFile != OnnxFileName))
+            throw new InvalidDataException($"{ManifestFileName} names unexpected files ('{manifest.WeightsFile}', '{manifest.OnnxFile}').");
+        try
+        {
+            manifest.Input.Validate();
+            manifest.Preprocessing.Validate(manifest.Input.Features.Count);
+            var shape = manifest.Architecture.OutputShape(manifest.Input.TensorShape);
+            if (!shape.SequenceEqual(manifest.OutputShape))
+                throw new InvalidDataException($"{ManifestFileName} says output shape [{string.Join(", ", manifest.OutputShape)}] but the architecture gives [{string.Join(", ", shape)}].");
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{ManifestFileName} describes an invalid model: {e.Message}", e);
+        }
+
+        var model = manifest.Architecture.Build();
+        try
+        {
+            model.load(Path.Combine(dir.FullName, WeightsFileName), strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{WeightsFileName} does not match the architecture in {ManifestFileName}: {e.Message}", e);
+        }
+        device ??= Kit.Device;
+        model.to(device);
+        model.eval();
+        return new ModelPackage(model, manifest, dir.FullName, device);
+    }
+
+    /// <summary>
+    /// Checks checksums.sha256 against the files of the package in <paramref name="directory"/>; throws
+    /// <see cref="InvalidDataException"/> naming the first missing, unlisted or changed file.
+    /// </summary>
+    public static void Verify(string directory)
+    {
+        var sumsPath = Path.Combine(directory, ChecksumsFileName);
+        if (!File.Exists(sumsPath)) throw new InvalidDataException($"'{directory}' is not a model package: {ChecksumsFileName} is missing.");
+        var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(sumsPath))
+        {
+            lineNo++;
+            if (line.Length == 0) continue;
+            // "<64 hex>  <file>", as sha256sum writes; only bare file names, so nothing outside the folder is read.
+            if (line.Length < 67 || line[64] != ' ' || line[65] != ' ' || !line[..64].All(char.IsAsciiHexDigitLower))
+                throw new InvalidDataException($"{ChecksumsFileName} line {lineNo} is not '<sha256>  <file>'.");
+            var file = line[66..];
+            if (file != Path.GetFileName(file) || file is "." or ".." || file == ChecksumsFileName)
+                throw new InvalidDataException($"{ChecksumsFileName} line {lineNo} names '{file}', which is not a file of the package.");
+            if (!expected.TryAdd(file, line[..64])) throw new InvalidDataException($"{ChecksumsFileName} lists '{file}' twice.");
+        }
+        foreach (var required in new[] { ManifestFileName, WeightsFileName })
+            if (!expected.ContainsKey(required)) throw new InvalidDataException($"{ChecksumsFileName} does not list {required}.");
+        foreach (var (file, hash) in expected)
+        {
+            var path = Path.Combine(directory, file);
+            if (!File.Exists(path)) throw new InvalidDataException($"Package file {file} is missing.");
+            var actual = Sha256(path);
+            if (actual != hash)
+                throw new InvalidDataException($"Package file {file} fails its SHA-256 check (expected {hash[..12]}…, found {actual[..12]}…): it was changed or truncated after export.");
+        }
+    }
+
+    /// <summary>
+    /// Runs the model on raw rows (one row per sample, features in schema order): applies the preprocessing, reshapes
+    /// to the input shape, runs in evaluation mode under no_grad, and returns the outputs flattened per row
+    /// (<c>[rows, prod(OutputShape)]</c>). Throws <see cref="ArgumentException"/> for a wrong column count or a NaN or
+    /// infinite value, naming the row and feature.
+    /// </summary>
+    public float[,] Predict(float[,] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var features = Manifest.Input.Features;
+        int n = rows.GetLength(0), d = rows.GetLength(1);
+        if (n == 0) throw new ArgumentException("Predict needs at least one row.", nameof(rows));
+        if (d != features.Count) throw new ArgumentException($"Rows have {d} values but the model takes {features.Count} features ({string.Join(", ", features.Take(5).Select(f => f.Name))}{(features.Count > 5 ? ", ..." : "")}).", nameof(rows));
+        var flat = new float[n * d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+            {
+                var v = rows[i, j];
+                if (!float.IsFinite(v)) throw new ArgumentException($"Row {i}, feature '{features[j].Name}' is {v}; values must be finite.", nameof(rows));
+                flat[i * d + j] = v;
+            }
+        int outSize = (int)Manifest.OutputShape.Aggregate(1L, (a, b) => a * b);
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var x = torch.tensor(flat, [n, d], device: Device);
+        var pre = Manifest.Preprocessing;
+        if (pre.IsStandardize)
+            x = (x - torch.tensor(pre.Mean!, device: Device)) / torch.tensor(pre.Std!, device: Device);
+        x = x.reshape([n, .. Manifest.Input.TensorShape]);
+        Module.eval();
+        var y = Module.call(x).reshape(n, outSize).cpu().to_type(ScalarType.Float32);
+        var values = y.data<float>().ToArray();
+        var result = new float[n, outSize];
+        Buffer.BlockCopy(values, 0, result, 0, values.Length * sizeof(float));
+        return result;
+    }
+
+    /// <summary>Class labels of the rows: the argmax of each output row mapped through <see cref="ModelManifest.Classes"/>.</summary>
+    public string[] PredictLabels(float[,] rows)
+    {
+        var classes = Manifest.Classes;
+        if (classes.Count == 0) throw new InvalidOperationException("This package has no class labels (a regression model?).");
+        var y = Predict(rows);
+        var labels = new string[y.GetLength(0)];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            int best = 0;
+            for (int j = 1; j < classes.Count; j++) if (y[i, j] > y[i, best]) best = j;
+            labels[i] = classes[best];
+        }
+        return labels;
+    }
+
+    /// <summary>Path of the package's float ONNX model, or null if it has none.</summary>
+    public string? OnnxPath => Manifest.OnnxFile is null ? null : Path.Combine(Directory, Manifest.OnnxFile);
+
+    public void Dispose() => Module.Dispose();
+
+    internal static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    internal static string VersionOf(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? assembly.GetName().Version?.ToString() ?? "unknown";
+
+    internal static void CheckModelMatchesSpec(nn.Module<Tensor, Tensor> model, ModelSpec spec)
+    {
+        var names = model.named_children().Select(c => c.name).ToArray();
+        var specNames = spec.Layers.Select(l => l.Name).ToArray();
+        if (!names.SequenceEqual(specNames))
+            throw new ArgumentException($"The model's layers [{string.Join(", ", names)}] do not match the spec's [{string.Join(", ", specNames)}].");
+        var actual = ModelSpec.FromModule(model);
+        for (int i = 0; i < specNames.Length; i++)
+            if (actual.Layers[i].Type != spec.Layers[i].Type)
+                throw new ArgumentException($"Layer '{specNames[i]}' is a {actual.Layers[i].Type} in the model but a {spec.Layers[i].Type} in the spec.");
+    }
+}
