@@ -67,7 +67,7 @@ public static class InputParser
                 if (seen[f]) throw new BadInputException(400, $"rows[{r}].{p.Name}", "Feature given twice.");
                 seen[f] = true;
                 count++;
-                data[r * d + f] = ReadFloat(p.Value, $"rows[{r}].{p.Name}");
+                data[r * d + f] = p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetSingle(out float quick) && float.IsFinite(quick) ? quick : ReadFloat(p.Value, $"rows[{r}].{p.Name}");
             }
             if (count != d)
             {
@@ -145,7 +145,7 @@ public static class InputParser
                 if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != features)
                     throw new BadInputException(400, $"inputs[0].data[{r}]", $"Expected an array of {features} numbers, got {(row.ValueKind == JsonValueKind.Array ? row.GetArrayLength() + " values" : Kind(row))}.");
                 int c = 0;
-                foreach (var v in row.EnumerateArray()) values[at++] = ReadValue(v, $"inputs[0].data[{r}][{c++}]", integer);
+                foreach (var v in row.EnumerateArray()) { values[at++] = !integer && v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float quick) && float.IsFinite(quick) ? quick : ReadValue(v, $"inputs[0].data[{r}][{c}]", integer); c++; }
                 r++;
             }
         }
@@ -153,7 +153,7 @@ public static class InputParser
         {
             if (data.GetArrayLength() != values.Length)
                 throw new BadInputException(400, "inputs[0].data", $"Shape [{rows}, {features}] needs {values.Length} values, data has {data.GetArrayLength()}.");
-            foreach (var v in data.EnumerateArray()) { values[at] = ReadValue(v, $"inputs[0].data[{at}]", integer); at++; }
+            foreach (var v in data.EnumerateArray()) { values[at] = !integer && v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out float quick) && float.IsFinite(quick) ? quick : ReadValue(v, $"inputs[0].data[{at}]", integer); at++; }
         }
 
         bool wantP = true, wantL = true;
