@@ -21,6 +21,9 @@ static class FrameworkResolver
     {
         var name = new AssemblyName(args.Name).Name;
         if (name is null) return null;
+        // The kit, TorchSharp and ONNX Runtime are already loaded by the notebook from their own folders.
+        foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+            if (loaded.GetName().Name == name) return loaded;
         var here = Path.GetDirectoryName(typeof(FrameworkResolver).Assembly.Location);
         foreach (var dir in new[] { here, AspNetDirectory() })
         {

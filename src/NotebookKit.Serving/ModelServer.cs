@@ -51,7 +51,9 @@ public sealed class ModelServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            // Bodies above MaxBodyBytes are refused (413) by the endpoints; Kestrel's own limit is higher so that it can
+            // drain a moderately oversized body and the client reads the 413 instead of a reset connection.
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes * 16;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestLineSize = 8 * 1024;

@@ -73,9 +73,10 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        // The unread rest of an oversized body cannot be drained, so Kestrel closes the connection after this
-        // response; saying so stops the client from sending its next request on a closing connection.
-        if (status == 413) ctx.Response.Headers.Connection = "close";
+        // Kestrel drains an unread body up to DrainLimit after the response, so the client can finish sending and read
+        // the 413; beyond that it closes the connection, and saying so stops the client reusing it.
+        if (status == 413 && (ctx.Request.ContentLength is null or > 0) && !(ctx.Request.ContentLength <= DrainLimit(ctx)))
+            ctx.Response.Headers.Connection = "close";
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var w = new Utf8JsonWriter(buffer))
         {
@@ -86,6 +87,9 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         }
         await ctx.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
+
+    static long DrainLimit(HttpContext ctx) =>
+        ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? 0;
 
     void RequireKey(HttpContext ctx)
     {
