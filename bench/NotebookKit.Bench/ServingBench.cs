@@ -47,6 +47,7 @@ public sealed class ServingBench : IBenchmarkGroup
                 try
                 {
                     var url = new Uri(server.BaseAddress, "/predict").ToString();
+                    Wrk(url, bodies[1], 4, 2, work); // warm-up: JIT, connection pools, first batches
                     foreach (var b in batches)
                         foreach (var c in backend == "onnx" ? concurrencies : [16])
                             results[($"kit ({backend})", c, b)] = Wrk(url, bodies[b], c, seconds, work);
@@ -68,6 +69,7 @@ public sealed class ServingBench : IBenchmarkGroup
                 {
                     var url = $"http://127.0.0.1:{port}/predict";
                     WaitUntilServing(url, bodies[1], process);
+                    Wrk(url, bodies[1], 4, 2, work); // warm-up, as for the kit
                     foreach (var b in batches)
                         foreach (var c in concurrencies)
                             results[(anchor, c, b)] = Wrk(url, bodies[b], c, seconds, work);
