@@ -161,6 +161,12 @@ public sealed class RocCurve : IRichDisplay
         Auc = area;
     }
 
+    /// <summary>This curve with a marked threshold (and optionally a legend name).</summary>
+    public RocCurve Mark(double threshold, string? name = null) => new(Fpr, Tpr, Thresholds) { Name = name ?? Name, MarkedThreshold = threshold };
+
+    /// <summary>This curve under another legend name.</summary>
+    public RocCurve Named(string name) => new(Fpr, Tpr, Thresholds) { Name = name, MarkedThreshold = MarkedThreshold };
+
     /// <summary>The curve point at <paramref name="threshold"/>: the last one whose threshold is >= it.</summary>
     public (double Fpr, double Tpr) PointAt(double threshold)
     {
@@ -224,6 +230,9 @@ public sealed class PrecisionRecallCurve : IRichDisplay
         for (int i = 0; i + 1 < recall.Length; i++) ap -= (recall[i + 1] - recall[i]) * precision[i];
         AveragePrecision = ap;
     }
+
+    public PrecisionRecallCurve Mark(double threshold, string? name = null) => new(Precision, Recall, Thresholds) { Name = name ?? Name, MarkedThreshold = threshold };
+    public PrecisionRecallCurve Named(string name) => new(Precision, Recall, Thresholds) { Name = name, MarkedThreshold = MarkedThreshold };
 
     /// <summary>The point at <paramref name="threshold"/>: the first threshold >= it.</summary>
     public (double Precision, double Recall) PointAt(double threshold)

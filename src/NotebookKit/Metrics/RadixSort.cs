@@ -27,62 +27,120 @@ internal static class RadixSort
         return BitConverter.Int64BitsToDouble((long)bits);
     }
 
-    /// <summary>Sorts keys[0..n) ascending, carrying payload (if any) along; returns the arrays holding the result.</summary>
-    public static (ulong[] Keys, double[]? Payload) Sort(ulong[] keys, double[]? payload, int n)
+    /// <summary>
+    /// Sorts keys[0..n) ascending, carrying payload (if any) along; returns the arrays holding the result. Large inputs
+    /// are split into one chunk per core: each pass counts digits per chunk, then the chunks scatter in parallel into
+    /// disjoint slots, which keeps the sort stable.
+    /// </summary>
+    public static (ulong[] Keys, double[]? Payload) Sort(ulong[] keys, double[]? payload, int start, int n, ulong[] bufferKeys, double[]? bufferPayload)
     {
         if (n < 4096)
         {
-            if (payload is null) Array.Sort(keys, 0, n);
-            else SmallStableSort(keys, payload, n);
+            if (payload is null) Array.Sort(keys, start, n);
+            else SmallStableSort(keys, payload, start, n);
             return (keys, payload);
         }
-        var histograms = new int[Passes * Buckets];
-        for (int i = 0; i < n; i++)
-        {
-            ulong k = keys[i];
-            for (int p = 0; p < Passes; p++) histograms[p * Buckets + (int)((k >> (p * Bits)) & (Buckets - 1))]++;
-        }
-        var bufferKeys = GC.AllocateUninitializedArray<ulong>(n);
-        var bufferPayload = payload is null ? null : GC.AllocateUninitializedArray<double>(n);
-        var offsets = new int[Buckets];
+        int chunks = n >= 1 << 18 ? Math.Clamp(Environment.ProcessorCount, 1, 8) : 1;
+        int chunkSize = (n + chunks - 1) / chunks;
+        var counts = new int[chunks * Buckets];
         for (int p = 0; p < Passes; p++)
         {
-            var h = histograms.AsSpan(p * Buckets, Buckets);
-            if (h.IndexOf(n) >= 0) continue; // every key has the same digit here: nothing moves
-            int sum = 0;
-            for (int b = 0; b < Buckets; b++) { offsets[b] = sum; sum += h[b]; }
             int shift = p * Bits;
-            if (payload is null)
+            Array.Clear(counts);
+            var source = keys;
+            Run(chunks, c =>
             {
-                for (int i = 0; i < n; i++)
-                {
-                    ulong k = keys[i];
-                    bufferKeys[offsets[(int)((k >> shift) & (Buckets - 1))]++] = k;
-                }
-            }
-            else
+                int lo = start + c * chunkSize, hi = Math.Min(start + n, lo + chunkSize);
+                int row = c * Buckets;
+                for (int i = lo; i < hi; i++) counts[row + (int)((source[i] >> shift) & (Buckets - 1))]++;
+            });
+            // A pass where every key has the same digit moves nothing: skip it.
+            bool trivial = false;
+            for (int b = 0; b < Buckets && !trivial; b++)
             {
-                for (int i = 0; i < n; i++)
-                {
-                    ulong k = keys[i];
-                    int at = offsets[(int)((k >> shift) & (Buckets - 1))]++;
-                    bufferKeys[at] = k;
-                    bufferPayload![at] = payload[i];
-                }
-                (payload, bufferPayload) = (bufferPayload!, payload);
+                int total = 0;
+                for (int c = 0; c < chunks; c++) total += counts[c * Buckets + b];
+                trivial = total == n;
             }
+            if (trivial) continue;
+            int sum = start;
+            for (int b = 0; b < Buckets; b++)
+                for (int c = 0; c < chunks; c++)
+                {
+                    int t = counts[c * Buckets + b];
+                    counts[c * Buckets + b] = sum;
+                    sum += t;
+                }
+            var targetKeys = bufferKeys;
+            var sourcePayload = payload;
+            var targetPayload = bufferPayload;
+            Run(chunks, c =>
+            {
+                int lo = start + c * chunkSize, hi = Math.Min(start + n, lo + chunkSize);
+                var offsets = counts.AsSpan(c * Buckets, Buckets);
+                if (sourcePayload is null)
+                {
+                    for (int i = lo; i < hi; i++)
+                    {
+                        ulong k = source[i];
+                        targetKeys[offsets[(int)((k >> shift) & (Buckets - 1))]++] = k;
+                    }
+                }
+                else
+                {
+                    for (int i = lo; i < hi; i++)
+                    {
+                        ulong k = source[i];
+                        int at = offsets[(int)((k >> shift) & (Buckets - 1))]++;
+                        targetKeys[at] = k;
+                        targetPayload![at] = sourcePayload[i];
+                    }
+                }
+            });
             (keys, bufferKeys) = (bufferKeys, keys);
+            if (payload is not null) (payload, bufferPayload) = (bufferPayload!, payload);
         }
         return (keys, payload);
     }
 
-    static void SmallStableSort(ulong[] keys, double[] payload, int n)
+    static void Run(int chunks, Action<int> body)
+    {
+        if (chunks == 1) body(0);
+        else Parallel.For(0, chunks, body);
+    }
+
+    static void SmallStableSort(ulong[] keys, double[] payload, int start, int n)
     {
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var k = keys.AsSpan(0, n).ToArray();
+        var k = keys.AsSpan(start, n).ToArray();
         Array.Sort(order, (a, b) => k[a] != k[b] ? k[a].CompareTo(k[b]) : a.CompareTo(b));
-        var p = payload.AsSpan(0, n).ToArray();
-        for (int i = 0; i < n; i++) { keys[i] = k[order[i]]; payload[i] = p[order[i]]; }
+        var p = payload.AsSpan(start, n).ToArray();
+        for (int i = 0; i < n; i++) { keys[start + i] = k[order[i]]; payload[start + i] = p[order[i]]; }
+    }
+
+    // Scratch arrays survive between calls while memory allows (weak references), so repeated metrics on large data
+    // (bootstrap, benchmarks) do not pay for fresh pages each time, and an idle notebook does not keep them.
+    static readonly WeakReference<ulong[]?> CachedKeys = new(null), CachedBuffer = new(null);
+
+    public static ulong[] Rent(int n, bool buffer)
+    {
+        var cache = buffer ? CachedBuffer : CachedKeys;
+        lock (cache)
+        {
+            if (cache.TryGetTarget(out var array) && array is not null && array.Length >= n)
+            {
+                cache.SetTarget(null); // one user at a time
+                return array;
+            }
+        }
+        return GC.AllocateUninitializedArray<ulong>(n);
+    }
+
+    public static void Return(ulong[] array, bool buffer)
+    {
+        if (array.Length < 1 << 16) return;
+        var cache = buffer ? CachedBuffer : CachedKeys;
+        lock (cache) cache.SetTarget(array);
     }
 }

@@ -92,7 +92,7 @@ public static partial class Score
     }
 
     /// <summary>numpy.percentile(values, q) with the default linear method, including numpy's lerp rounding.</summary>
-    internal static double[] Percentiles(double[] values, double[] q)
+    public static double[] Percentiles(double[] values, double[] q)
     {
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
@@ -112,11 +112,11 @@ public static partial class Score
     static List<ThresholdChoice> CurvePoints(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int? posLabel, string criterion)
     {
         int pos = PositiveLabel(yTrue, posLabel);
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, default, pos, ref sink);
         if (p == 0 || n == 0) throw new ArgumentException("Choosing a threshold needs both classes in yTrue.", nameof(yTrue));
-        var points = new List<ThresholdChoice>(sink.Tps.Count);
-        for (int i = 0; i < sink.Tps.Count; i++)
+        var points = new List<ThresholdChoice>(sink.Count);
+        for (int i = 0; i < sink.Count; i++)
         {
             double tp = sink.Tps[i], fp = sink.Fps[i];
             double precision = tp / (tp + fp), recall = tp / p;

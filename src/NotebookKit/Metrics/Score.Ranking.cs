@@ -9,9 +9,20 @@ internal interface ICurveSink
 /// <summary>Collects the whole curve (scikit-learn's _binary_clf_curve).</summary>
 internal struct CurveCollector : ICurveSink
 {
-    public List<double> Thresholds, Tps, Fps;
-    public CurveCollector(int capacity) { Thresholds = new(capacity); Tps = new(capacity); Fps = new(capacity); }
-    public void Add(double threshold, double tps, double fps) { Thresholds.Add(threshold); Tps.Add(tps); Fps.Add(fps); }
+    public double[] Thresholds, Tps, Fps;
+    public int Count;
+    /// <summary>Room for <paramref name="capacity"/> thresholds: at most one per sample.</summary>
+    public CurveCollector(int capacity)
+    {
+        Thresholds = GC.AllocateUninitializedArray<double>(capacity);
+        Tps = GC.AllocateUninitializedArray<double>(capacity);
+        Fps = GC.AllocateUninitializedArray<double>(capacity);
+    }
+    public void Add(double threshold, double tps, double fps)
+    {
+        Thresholds[Count] = threshold; Tps[Count] = tps; Fps[Count] = fps;
+        Count++;
+    }
 }
 
 /// <summary>Twice the unnormalised trapezoid area under (fps, tps); exact integers when unweighted.</summary>
@@ -51,55 +62,53 @@ public static partial class Score
         Validate.Weights(w, yTrue.Length);
         int n = yTrue.Length;
         int positives = 0;
+        for (int i = 0; i < n; i++) positives += yTrue[i] == posLabel ? 1 : 0;
+        // Positives go to keys[0..np), negatives to keys[positives..): each part is sorted on its own, then merged.
+        var keys = RadixSort.Rent(n, buffer: false);
+        var buffer = RadixSort.Rent(n, buffer: true);
+        double[]? weights = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n);
+        double[]? weightBuffer = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n);
+        int np = 0, nn = positives;
         for (int i = 0; i < n; i++)
         {
             double s = scores[i];
             if (!double.IsFinite(s)) throw new ArgumentException($"scores[{i}] is {s}; scores must be finite (no NaN or infinity).", nameof(scores));
-            if (yTrue[i] == posLabel) positives++;
-        }
-        var posKeys = GC.AllocateUninitializedArray<ulong>(positives);
-        var negKeys = GC.AllocateUninitializedArray<ulong>(n - positives);
-        double[]? posW = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(positives);
-        double[]? negW = w.IsEmpty ? null : GC.AllocateUninitializedArray<double>(n - positives);
-        int np = 0, nn = 0;
-        for (int i = 0; i < n; i++)
-        {
             if (!w.IsEmpty && w[i] == 0) continue;
-            ulong key = RadixSort.DescendingKey(scores[i]);
-            if (yTrue[i] == posLabel) { if (posW is not null) posW[np] = w[i]; posKeys[np++] = key; }
-            else { if (negW is not null) negW[nn] = w[i]; negKeys[nn++] = key; }
+            ulong key = RadixSort.DescendingKey(s);
+            int at = yTrue[i] == posLabel ? np++ : nn++;
+            keys[at] = key;
+            if (weights is not null) weights[at] = w[i];
         }
-        (ulong[] Keys, double[]? Payload) sp = default, sn = default;
-        if ((long)np + nn >= 1 << 20)
-            Parallel.Invoke(() => sp = RadixSort.Sort(posKeys, posW, np), () => sn = RadixSort.Sort(negKeys, negW, nn));
-        else
-        {
-            sp = RadixSort.Sort(posKeys, posW, np);
-            sn = RadixSort.Sort(negKeys, negW, nn);
-        }
-        var pk = sp.Keys!; var pw = sp.Payload;
-        var nk = sn.Keys!; var nw = sn.Payload;
-        int a = 0, b = 0;
+        nn -= positives;
+        var sp = RadixSort.Sort(keys, weights, 0, np, buffer, weightBuffer);
+        var sn = RadixSort.Sort(keys, weights, positives, nn, buffer, weightBuffer);
+        // Each part ends in one of the two arrays; read each from where it ended.
+        var pk = sp.Keys; var pw = sp.Payload;
+        var nk = sn.Keys; var nw = sn.Payload;
+        int pEnd = np, nStart = positives, nEnd = positives + nn;
+        int a = 0, b = nStart;
         double tps = 0, fps = 0;
-        while (a < np || b < nn)
+        while (a < pEnd || b < nEnd)
         {
-            ulong key = a < np && (b >= nn || pk[a] <= nk[b]) ? pk[a] : nk[b];
+            ulong key = a < pEnd && (b >= nEnd || pk[a] <= nk[b]) ? pk[a] : nk[b];
             if (pw is null)
             {
                 int start = a;
-                while (a < np && pk[a] == key) a++;
+                while (a < pEnd && pk[a] == key) a++;
                 tps += a - start;
                 start = b;
-                while (b < nn && nk[b] == key) b++;
+                while (b < nEnd && nk[b] == key) b++;
                 fps += b - start;
             }
             else
             {
-                while (a < np && pk[a] == key) tps += pw[a++];
-                while (b < nn && nk[b] == key) fps += nw![b++];
+                while (a < pEnd && pk[a] == key) tps += pw[a++];
+                while (b < nEnd && nk[b] == key) fps += nw![b++];
             }
             sink.Add(RadixSort.ScoreOf(key), tps, fps);
         }
+        RadixSort.Return(keys, buffer: false);
+        RadixSort.Return(buffer, buffer: true);
         return (tps, fps);
     }
 
@@ -113,14 +122,16 @@ public static partial class Score
     public static RocCurve RocCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default, bool dropIntermediate = true)
     {
         int pos = PositiveLabel(yTrue, posLabel);
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
         var fps = sink.Fps; var tps = sink.Tps; var th = sink.Thresholds;
-        var keep = Enumerable.Range(0, fps.Count);
-        if (dropIntermediate && fps.Count > 2)
-            keep = keep.Where(i => i == 0 || i == fps.Count - 1
-                || SecondDiff(fps, i) != 0 || SecondDiff(tps, i) != 0);
-        var idx = keep.ToArray();
+        int count = sink.Count;
+        var idx = new int[count];
+        int kept = 0;
+        for (int i = 0; i < count; i++)
+            if (!dropIntermediate || count <= 2 || i == 0 || i == count - 1 || SecondDiff(fps, i) != 0 || SecondDiff(tps, i) != 0)
+                idx[kept++] = i;
+        Array.Resize(ref idx, kept);
         int m = idx.Length + 1;
         var fpr = new double[m];
         var tpr = new double[m];
@@ -138,7 +149,7 @@ public static partial class Score
     }
 
     // numpy's diff(x, 2)[i - 1] = (x[i+1] - x[i]) - (x[i] - x[i-1]), computed in the same order.
-    static double SecondDiff(List<double> x, int i) => (x[i + 1] - x[i]) - (x[i] - x[i - 1]);
+    static double SecondDiff(double[] x, int i) => (x[i + 1] - x[i]) - (x[i] - x[i - 1]);
 
     /// <inheritdoc cref="RocCurve(ReadOnlySpan{int}, ReadOnlySpan{double}, int?, ReadOnlySpan{double}, bool)"/>
     public static RocCurve RocCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<float> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default, bool dropIntermediate = true) =>
@@ -280,9 +291,9 @@ public static partial class Score
     public static PrecisionRecallCurve PrecisionRecallCurve(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int? posLabel = null, ReadOnlySpan<double> sampleWeight = default)
     {
         int pos = PositiveLabel(yTrue, posLabel);
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, _) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
-        int m = sink.Tps.Count;
+        int m = sink.Count;
         var precision = new double[m + 1];
         var recall = new double[m + 1];
         var thresholds = new double[m];
@@ -333,15 +344,16 @@ public static partial class Score
     {
         int pos = PositiveLabel(yTrue, posLabel);
         TwoClassPositive(yTrue, "the detection error trade-off curve");
-        var sink = new CurveCollector(Math.Min(yTrue.Length, 1 << 16));
+        var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
         var fps = sink.Fps; var tps = sink.Tps;
+        int count = sink.Count;
         // first: the last index whose fps equals fps[0] (searchsorted right - 1); last: first index reaching all positives.
         int first = 0;
-        while (first + 1 < fps.Count && fps[first + 1] <= fps[0]) first++;
+        while (first + 1 < count && fps[first + 1] <= fps[0]) first++;
         int last = 0;
-        while (last < tps.Count && tps[last] < tps[^1]) last++;
-        last = Math.Min(last + 1, tps.Count);
+        while (last < count && tps[last] < tps[count - 1]) last++;
+        last = Math.Min(last + 1, count);
         int m = Math.Max(0, last - first);
         var fpr = new double[m]; var fnr = new double[m]; var th = new double[m];
         for (int i = 0; i < m; i++)

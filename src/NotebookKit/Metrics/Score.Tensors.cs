@@ -109,11 +109,30 @@ public static partial class Score
         return (tps, fps, tps[-1].item<double>(), fps[-1].item<double>());
     }
 
+    // Large tensors already in CPU memory take the radix-sort path of the arrays (a memory copy is cheaper than
+    // libtorch's stable sort); tensors on an accelerator stay there.
+    const long CpuShortcut = 1 << 16;
+
+    static bool OnCpu(Tensor a, Tensor b) => a.device_type == DeviceType.CPU && b.device_type == DeviceType.CPU && a.numel() >= CpuShortcut;
+
+    static (int[] Y, double[] S, double[]? W) CpuArrays(Tensor yTrue, Tensor scores, Tensor? sampleWeight)
+    {
+        using var scope = NewDisposeScope();
+        return (yTrue.flatten().to_type(ScalarType.Int32).contiguous().data<int>().ToArray(),
+            scores.flatten().to_type(ScalarType.Float64).contiguous().data<double>().ToArray(),
+            sampleWeight?.flatten().to_type(ScalarType.Float64).cpu().contiguous().data<double>().ToArray());
+    }
+
     /// <summary>Binary ROC AUC of a label tensor and a score tensor, sorted and summed on their device.</summary>
     public static double RocAuc(Tensor yTrue, Tensor scores, Tensor? sampleWeight = null)
     {
         SameCount(yTrue, scores, "yTrue", "scores");
         IntegerLabels(yTrue, "yTrue");
+        if (OnCpu(yTrue, scores))
+        {
+            var (y, s, w) = CpuArrays(yTrue, scores, sampleWeight);
+            return RocAuc(y, s, w);
+        }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var classes = unique(yTrue.flatten()).output.to_type(ScalarType.Int64).cpu().data<long>().ToArray();
@@ -134,6 +153,11 @@ public static partial class Score
     {
         SameCount(yTrue, scores, "yTrue", "scores");
         IntegerLabels(yTrue, "yTrue");
+        if (OnCpu(yTrue, scores))
+        {
+            var (y, s, w) = CpuArrays(yTrue, scores, sampleWeight);
+            return AveragePrecision(y, s, posLabel, w);
+        }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (tps, fps, p, _) = DeviceCurve(yTrue, scores, sampleWeight, posLabel);

@@ -114,6 +114,10 @@ public sealed class StreamingRegression : IStreamingMetric
     public double MeanSquaredError() => squared / Check();
     public double RootMeanSquaredError() => Math.Sqrt(MeanSquaredError());
     public double MeanAbsoluteError() => absolute / Check();
+
+    /// <summary>All three errors of the samples seen so far.</summary>
+    public (double MeanSquaredError, double RootMeanSquaredError, double MeanAbsoluteError) Compute() =>
+        (MeanSquaredError(), RootMeanSquaredError(), MeanAbsoluteError());
 }
 
 /// <summary>

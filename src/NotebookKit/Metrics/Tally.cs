@@ -40,8 +40,10 @@ internal sealed class Tally
         var (min2, max2) = MinMax(yPred);
         long min = Math.Min(min1, min2), max = Math.Max(max1, max2);
         long range = max - min + 1;
-        if (range <= 2048)
+        if (range <= 256)
             return CountDense(yTrue, yPred, sampleWeight, (int)min, (int)range);
+        if (range <= 1 << 22)
+            return CountMapped(yTrue, yPred, sampleWeight, (int)min, (int)range);
         return CountSparse(yTrue, yPred, sampleWeight);
     }
 
@@ -82,6 +84,28 @@ internal sealed class Tally
             for (int b = 0; b < k; b++)
                 matrix[a * k + b] = dense[index[a] * range + index[b]];
         return new Tally(index.Select(v => v + min).ToArray(), matrix, index.Select(v => inTrue[v]).ToArray());
+    }
+
+    /// <summary>Labels spread over a wide range: map each value to its rank among the present labels through a table.</summary>
+    static Tally CountMapped(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, ReadOnlySpan<double> w, int min, int range)
+    {
+        var inTrue = new bool[range];
+        var inPred = new bool[range];
+        foreach (var v in yTrue) inTrue[v - min] = true;
+        foreach (var v in yPred) inPred[v - min] = true;
+        var map = new int[range];
+        var labels = new List<int>();
+        var truth = new List<bool>();
+        for (int v = 0; v < range; v++)
+        {
+            map[v] = labels.Count;
+            if (inTrue[v] || inPred[v]) { labels.Add(v + min); truth.Add(inTrue[v]); }
+        }
+        int k = labels.Count;
+        if (k > 4096) throw new ArgumentException($"{k} distinct labels; classification metrics support at most 4096 classes.", nameof(yTrue));
+        var matrix = new double[k * k];
+        for (int i = 0; i < yTrue.Length; i++) matrix[map[yTrue[i] - min] * k + map[yPred[i] - min]] += w.IsEmpty ? 1.0 : w[i];
+        return new Tally(labels.ToArray(), matrix, truth.ToArray());
     }
 
     static void MarkPresent(ReadOnlySpan<int> y, int min, bool[] present)
