@@ -42,7 +42,9 @@ public sealed class QuantizedLinear : Module<Tensor, Tensor>, IQuantizedLayer
 
     public long InFeatures { get; }
     public long OutFeatures { get; }
-    public QuantParams Params { get; }
+    readonly QuantParams observed;
+    /// <summary>The quantisation parameters, read from the layer's buffers (so they follow a load()).</summary>
+    public QuantParams Params => QuantizedLayer.CurrentParams(observed, scales, zero_points);
     /// <summary>Quantise activations per batch (dynamic quantisation) instead of only the weight.</summary>
     public bool DynamicActivations { get; }
 
@@ -61,16 +63,16 @@ public sealed class QuantizedLinear : Module<Tensor, Tensor>, IQuantizedLayer
         using (no_grad())
         {
             var w = linear.weight!.detach();
-            Params = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
-            weight_int8 = Quantization.Quantize(w, Params);
-            scales = tensor(Params.Scales, device: w.device);
-            zero_points = tensor(Params.ZeroPoints, device: w.device);
+            observed = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
+            weight_int8 = Quantization.Quantize(w, observed);
+            scales = tensor(observed.Scales, device: w.device);
+            zero_points = tensor(observed.ZeroPoints, device: w.device);
             bias = linear.bias?.detach().clone();
         }
         RegisterComponents();
     }
 
-    public Tensor DequantizedWeight() => Quantization.Dequantize(weight_int8, Params);
+    public Tensor DequantizedWeight() => QuantizedLayer.Dequantize(weight_int8, scales, zero_points);
 
     public override Tensor forward(Tensor input)
     {
@@ -87,7 +89,8 @@ public sealed class QuantizedLinear : Module<Tensor, Tensor>, IQuantizedLayer
             var x = input.to_type(ScalarType.Float32);
             var xp = Quantization.Observe(x, QuantDtype.UInt8, QuantScheme.Affine);
             var xq = Quantization.Quantize(x, xp);
-            var (maxX, maxW) = (Math.Max(xp.QuantMax - xp.ZeroPoints[0], xp.ZeroPoints[0] - xp.QuantMin), Params.ZeroPoints.Select(z => Math.Max(Params.QuantMax - z, z - Params.QuantMin)).Max());
+            var p = Params;
+            var (maxX, maxW) = (Math.Max(xp.QuantMax - xp.ZeroPoints[0], xp.ZeroPoints[0] - xp.QuantMin), p.ZeroPoints.Select(z => Math.Max(p.QuantMax - z, z - p.QuantMin)).Max());
             bool exactInFloat32 = (double)InFeatures * maxX * maxW < (1 << 24);
             var accumulate = exactInFloat32 ? ScalarType.Float32 : ScalarType.Float64;
             var xi = xq.to_type(accumulate) - xp.ZeroPoints[0];
@@ -118,7 +121,9 @@ public sealed class QuantizedConv2d : Module<Tensor, Tensor>, IQuantizedLayer
     public IReadOnlyList<long> Stride => stride;
     public IReadOnlyList<long> Padding => padding;
     public IReadOnlyList<long> Dilation => dilation;
-    public QuantParams Params { get; }
+    readonly QuantParams observed;
+    /// <summary>The quantisation parameters, read from the layer's buffers (so they follow a load()).</summary>
+    public QuantParams Params => QuantizedLayer.CurrentParams(observed, scales, zero_points);
 
     public Tensor WeightInt8 => weight_int8;
     public Tensor Scales => scales;
@@ -142,20 +147,41 @@ public sealed class QuantizedConv2d : Module<Tensor, Tensor>, IQuantizedLayer
         using (no_grad())
         {
             var w = conv.weight!.detach();
-            Params = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
-            weight_int8 = Quantization.Quantize(w, Params);
-            scales = tensor(Params.Scales, device: w.device);
-            zero_points = tensor(Params.ZeroPoints, device: w.device);
+            observed = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
+            weight_int8 = Quantization.Quantize(w, observed);
+            scales = tensor(observed.Scales, device: w.device);
+            zero_points = tensor(observed.ZeroPoints, device: w.device);
             bias = conv.bias?.detach().clone();
         }
         RegisterComponents();
     }
 
-    public Tensor DequantizedWeight() => Quantization.Dequantize(weight_int8, Params);
+    public Tensor DequantizedWeight() => QuantizedLayer.Dequantize(weight_int8, scales, zero_points);
 
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
         return nn.functional.conv2d(input, DequantizedWeight(), bias, stride, padding, dilation, Groups).MoveToOuterDisposeScope();
+    }
+}
+
+static class QuantizedLayer
+{
+    public static QuantParams CurrentParams(QuantParams observed, Tensor scales, Tensor zeroPoints) => observed with
+    {
+        Scales = scales.to_type(ScalarType.Float32).cpu().data<float>().ToArray(),
+        ZeroPoints = zeroPoints.to_type(ScalarType.Int64).cpu().data<long>().ToArray(),
+    };
+
+    /// <summary>scale * (q - zero_point), with per-channel scales along axis 0 (a single scale broadcasts).</summary>
+    public static Tensor Dequantize(Tensor q, Tensor scales, Tensor zeroPoints)
+    {
+        using var scope = NewDisposeScope();
+        var shape = new long[q.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = scales.numel();
+        var s = scales.to_type(ScalarType.Float32).reshape(shape);
+        var z = zeroPoints.to_type(ScalarType.Float32).reshape(shape);
+        return ((q.to_type(ScalarType.Float32) - z) * s).MoveToOuterDisposeScope();
     }
 }

@@ -14,7 +14,9 @@ public sealed record FeatureSpec(string Name, string DType = "float32");
 /// </summary>
 public sealed record InputSchema
 {
+    /// <summary>The features of one row, in order.</summary>
     public required IReadOnlyList<FeatureSpec> Features { get; init; }
+    /// <summary>Per-row tensor shape (batch excluded), or null for <c>[Features.Count]</c>.</summary>
     public long[]? Shape { get; init; }
 
     /// <summary>All features float32, in the given order.</summary>
@@ -45,10 +47,14 @@ public sealed record InputSchema
 /// </summary>
 public sealed record Preprocessing
 {
+    /// <summary>"standard_scaler" or "none".</summary>
     public required string Kind { get; init; }
+    /// <summary>Per-feature mean (standard_scaler).</summary>
     public float[]? Mean { get; init; }
+    /// <summary>Per-feature standard deviation, positive (standard_scaler).</summary>
     public float[]? Std { get; init; }
 
+    /// <summary>No preprocessing: rows reach the model as given.</summary>
     public static Preprocessing None { get; } = new() { Kind = "none" };
 
     /// <summary>Standardisation z = (x - mean) / std; every std must be positive and finite.</summary>
@@ -90,11 +96,15 @@ public sealed record ModelManifest
 {
     /// <summary>Package format version; this kit writes and reads 1.</summary>
     public int FormatVersion { get; init; } = ModelPackage.FormatVersion;
+    /// <summary>Model name (the server's route).</summary>
     public required string Name { get; init; }
     /// <summary>Free-form model version, e.g. "1" or a date; the server routes by name and version.</summary>
     public string Version { get; init; } = "1";
+    /// <summary>The layers the kit rebuilds the model from.</summary>
     public required ModelSpec Architecture { get; init; }
+    /// <summary>Feature names, dtypes and the per-row tensor shape.</summary>
     public required InputSchema Input { get; init; }
+    /// <summary>Applied to raw rows before the model (also inside the ONNX files).</summary>
     public required Preprocessing Preprocessing { get; init; }
     /// <summary>Per-row output shape (batch excluded), derived from the architecture.</summary>
     public required long[] OutputShape { get; init; }
@@ -102,13 +112,18 @@ public sealed record ModelManifest
     public IReadOnlyList<string> Classes { get; init; } = [];
     /// <summary>Metrics measured at export time, e.g. {"test_accuracy": 0.96}.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+    /// <summary>NotebookKit version that wrote the package.</summary>
     public required string KitVersion { get; init; }
+    /// <summary>TorchSharp version whose format weights.bin is in.</summary>
     public required string TorchSharpVersion { get; init; }
+    /// <summary>When the package was written (UTC).</summary>
     public required DateTimeOffset CreatedUtc { get; init; }
     /// <summary>The weights file, in TorchSharp's format (Module.save).</summary>
     public string WeightsFile { get; init; } = ModelPackage.WeightsFileName;
     /// <summary>The float ONNX export inside the package, or null if none was written.</summary>
     public string? OnnxFile { get; init; }
+    /// <summary>The int8 ONNX export inside the package, or null if none was written.</summary>
+    public string? Int8OnnxFile { get; init; }
 
     internal static readonly JsonSerializerOptions Json = new()
     {

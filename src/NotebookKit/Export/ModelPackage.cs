@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using NotebookKit.Display;
 using NotebookKit.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,6 +15,7 @@ namespace NotebookKit.Export;
 /// <item><c>manifest.json</c>: <see cref="ModelManifest"/> (architecture, input schema, preprocessing, classes, metrics, versions, time);</item>
 /// <item><c>weights.bin</c>: the parameters and buffers in TorchSharp's format (<c>Module.save</c>);</item>
 /// <item><c>model.onnx</c> (optional): the float ONNX export, preprocessing included (<see cref="OnnxExport"/>);</item>
+/// <item><c>model.int8.onnx</c> (optional): the int8 ONNX export (<see cref="OnnxExport.ToInt8Bytes(nn.Module{Tensor, Tensor}, InputSchema, Preprocessing?, OnnxExportOptions?, Compression.QuantizeOptions?)"/>, default quantisation);</item>
 /// <item><c>checksums.sha256</c>: one <c>sha256-hex  file</c> line per file above, the format <c>sha256sum -c</c> checks.</item>
 /// </list>
 /// <see cref="Load"/> verifies every checksum before it reads anything else and refuses a tampered, truncated or
@@ -21,20 +23,26 @@ namespace NotebookKit.Export;
 /// and the weights only into the module rebuilt from the manifest's architecture: no type named by the files is
 /// ever instantiated. Checksums detect damage, not a forger who rewrites them too: sign the folder if that matters.
 /// </summary>
-public sealed class ModelPackage : IDisposable
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class ModelPackage : IDisposable, IRichDisplay
 {
+    /// <summary>The package format this kit writes and reads.</summary>
     public const int FormatVersion = 1;
+    /// <summary>File names inside a package folder.</summary>
     public const string ManifestFileName = "manifest.json";
     public const string WeightsFileName = "weights.bin";
     public const string OnnxFileName = "model.onnx";
+    public const string Int8OnnxFileName = "model.int8.onnx";
     public const string ChecksumsFileName = "checksums.sha256";
     const long MaxManifestBytes = 16 << 20;
 
     /// <summary>The rebuilt model, in evaluation mode, on <see cref="Device"/>.</summary>
     public nn.Module<Tensor, Tensor> Module { get; }
+    /// <summary>The verified manifest the model was rebuilt from.</summary>
     public ModelManifest Manifest { get; }
     /// <summary>The folder the package was loaded from.</summary>
     public string Directory { get; }
+    /// <summary>The device the model runs on.</summary>
     public Device Device { get; }
 
     ModelPackage(nn.Module<Tensor, Tensor> module, ModelManifest manifest, string directory, Device device) =>
@@ -42,15 +50,16 @@ public sealed class ModelPackage : IDisposable
 
     /// <summary>
     /// Writes a package into <paramref name="directory"/> (created if missing; it must be empty unless
-    /// <paramref name="overwrite"/>). <paramref name="spec"/> defaults to <see cref="ModelSpec.FromModule"/>; the model's
-    /// children must match it by name. Writes model.onnx too when <paramref name="includeOnnx"/>.
+    /// <paramref name="overwrite"/>). <paramref name="spec"/> defaults to <see cref="ModelSpec.FromModule(nn.Module{Tensor, Tensor})"/>; the model's
+    /// children must match it (names, types and sizes). Writes model.onnx too when <paramref name="includeOnnx"/>, and
+    /// model.int8.onnx when <paramref name="includeInt8Onnx"/>.
     /// Throws <see cref="ArgumentException"/> when schema, preprocessing, classes and architecture disagree, and
     /// <see cref="NotSupportedException"/> naming a layer the kit cannot rebuild.
     /// </summary>
     /// <returns>The manifest written.</returns>
     public static ModelManifest Save(string directory, nn.Module<Tensor, Tensor> model, ModelSpec? spec, InputSchema schema,
         Preprocessing? preprocessing = null, IReadOnlyList<string>? classes = null, IReadOnlyDictionary<string, double>? metrics = null,
-        string name = "model", string version = "1", bool includeOnnx = true, bool overwrite = false)
+        string name = "model", string version = "1", bool includeOnnx = true, bool overwrite = false, bool includeInt8Onnx = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
@@ -72,7 +81,7 @@ public sealed class ModelPackage : IDisposable
         if (dir.Exists && dir.EnumerateFileSystemInfos().Any())
         {
             if (!overwrite) throw new IOException($"'{directory}' is not empty; pass overwrite: true to replace a package there.");
-            foreach (var f in new[] { ManifestFileName, WeightsFileName, OnnxFileName, ChecksumsFileName })
+            foreach (var f in new[] { ManifestFileName, WeightsFileName, OnnxFileName, Int8OnnxFileName, ChecksumsFileName })
                 File.Delete(Path.Combine(dir.FullName, f));
         }
         dir.Create();
@@ -82,15 +91,18 @@ public sealed class ModelPackage : IDisposable
             Name = name, Version = version, Architecture = spec, Input = schema, Preprocessing = preprocessing,
             OutputShape = outputShape, Classes = classes.ToArray(), Metrics = new SortedDictionary<string, double>(metrics?.ToDictionary() ?? []),
             KitVersion = VersionOf(typeof(ModelPackage).Assembly), TorchSharpVersion = VersionOf(typeof(torch).Assembly),
-            CreatedUtc = DateTimeOffset.UtcNow, OnnxFile = includeOnnx ? OnnxFileName : null,
+            CreatedUtc = DateTimeOffset.UtcNow, OnnxFile = includeOnnx ? OnnxFileName : null, Int8OnnxFile = includeInt8Onnx ? Int8OnnxFileName : null,
         };
         model.save(Path.Combine(dir.FullName, WeightsFileName));
         if (includeOnnx)
-            File.WriteAllBytes(Path.Combine(dir.FullName, OnnxFileName), OnnxExport.ToBytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name }));
+            File.WriteAllBytes(Path.Combine(dir.FullName, OnnxFileName), OnnxExport.ToBytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name, Classes = classes }));
+        if (includeInt8Onnx)
+            File.WriteAllBytes(Path.Combine(dir.FullName, Int8OnnxFileName), OnnxExport.ToInt8Bytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name, Classes = classes }));
         File.WriteAllText(Path.Combine(dir.FullName, ManifestFileName), JsonSerializer.Serialize(manifest, ModelManifest.Json));
 
         var files = new List<string> { ManifestFileName, WeightsFileName };
         if (includeOnnx) files.Add(OnnxFileName);
+        if (includeInt8Onnx) files.Add(Int8OnnxFileName);
         var lines = files.Select(f => $"{Sha256(Path.Combine(dir.FullName, f))}  {f}\n");
         File.WriteAllText(Path.Combine(dir.FullName, ChecksumsFileName), string.Concat(lines));
         return manifest;
@@ -108,36 +120,7 @@ public sealed class ModelPackage : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var dir = new DirectoryInfo(directory);
         if (!dir.Exists) throw new DirectoryNotFoundException($"Model package folder '{directory}' does not exist.");
-        Verify(dir.FullName);
-
-        var manifestPath = Path.Combine(dir.FullName, ManifestFileName);
-        if (new FileInfo(manifestPath).Length > MaxManifestBytes) throw new InvalidDataException($"{ManifestFileName} is larger than {MaxManifestBytes} bytes.");
-        ModelManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath), ModelManifest.Json)
-                ?? throw new InvalidDataException($"{ManifestFileName} is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{ManifestFileName} is not a valid manifest: {e.Message}", e);
-        }
-        if (manifest.FormatVersion != FormatVersion)
-            throw new InvalidDataException($"Package format version {manifest.FormatVersion} is not supported; this kit reads version {FormatVersion}.");
-        if (manifest.WeightsFile != WeightsFileName || (manifest.OnnxFile is not null && manifest.OnnxFile != OnnxFileName))
-            throw new InvalidDataException($"{ManifestFileName} names unexpected files ('{manifest.WeightsFile}', '{manifest.OnnxFile}').");
-        try
-        {
-            manifest.Input.Validate();
-            manifest.Preprocessing.Validate(manifest.Input.Features.Count);
-            var shape = manifest.Architecture.OutputShape(manifest.Input.TensorShape);
-            if (!shape.SequenceEqual(manifest.OutputShape))
-                throw new InvalidDataException($"{ManifestFileName} says output shape [{string.Join(", ", manifest.OutputShape)}] but the architecture gives [{string.Join(", ", shape)}].");
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
-        {
-            throw new InvalidDataException($"{ManifestFileName} describes an invalid model: {e.Message}", e);
-        }
+        var manifest = ReadManifest(dir.FullName);
 
         var model = manifest.Architecture.Build();
         try
@@ -156,10 +139,62 @@ public sealed class ModelPackage : IDisposable
     }
 
     /// <summary>
+    /// Verifies a package's checksums and returns its validated manifest without loading TorchSharp weights (for an
+    /// ONNX-only backend). Throws <see cref="InvalidDataException"/> naming the problem, as <see cref="Load"/> does.
+    /// </summary>
+    public static ModelManifest ReadManifest(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var dir = new DirectoryInfo(directory);
+        if (!dir.Exists) throw new DirectoryNotFoundException($"Model package folder '{directory}' does not exist.");
+        var verified = VerifiedFiles(dir.FullName);
+
+        var manifestPath = Path.Combine(dir.FullName, ManifestFileName);
+        if (new FileInfo(manifestPath).Length > MaxManifestBytes) throw new InvalidDataException($"{ManifestFileName} is larger than {MaxManifestBytes} bytes.");
+        ModelManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(manifestPath), ModelManifest.Json)
+                ?? throw new InvalidDataException($"{ManifestFileName} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{ManifestFileName} is not a valid manifest: {e.Message}", e);
+        }
+        if (manifest.Architecture?.Layers is null || manifest.Input?.Features is null || manifest.Preprocessing is null || manifest.OutputShape is null
+            || manifest.Classes is null || manifest.Metrics is null || manifest.Architecture.Layers.Any(l => l is null) || manifest.Input.Features.Any(f => f is null))
+            throw new InvalidDataException($"{ManifestFileName} is missing a required field (architecture, input, preprocessing, outputShape, classes or metrics is null).");
+        if (manifest.FormatVersion != FormatVersion)
+            throw new InvalidDataException($"Package format version {manifest.FormatVersion} is not supported; this kit reads version {FormatVersion}.");
+        if (manifest.WeightsFile != WeightsFileName || (manifest.OnnxFile is not null && manifest.OnnxFile != OnnxFileName)
+            || (manifest.Int8OnnxFile is not null && manifest.Int8OnnxFile != Int8OnnxFileName))
+            throw new InvalidDataException($"{ManifestFileName} names unexpected files ('{manifest.WeightsFile}', '{manifest.OnnxFile}', '{manifest.Int8OnnxFile}').");
+        foreach (var listed in new[] { manifest.OnnxFile, manifest.Int8OnnxFile })
+            if (listed is not null && !verified.Contains(listed))
+                throw new InvalidDataException($"{ManifestFileName} names {listed}, which {ChecksumsFileName} does not cover.");
+        try
+        {
+            manifest.Input.Validate();
+            manifest.Preprocessing.Validate(manifest.Input.Features.Count);
+            var shape = manifest.Architecture.OutputShape(manifest.Input.TensorShape);
+            if (!shape.SequenceEqual(manifest.OutputShape))
+                throw new InvalidDataException($"{ManifestFileName} says output shape [{string.Join(", ", manifest.OutputShape)}] but the architecture gives [{string.Join(", ", shape)}].");
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw new InvalidDataException($"{ManifestFileName} describes an invalid model: {e.Message}", e);
+        }
+
+        return manifest;
+    }
+
+    /// <summary>
     /// Checks checksums.sha256 against the files of the package in <paramref name="directory"/>; throws
     /// <see cref="InvalidDataException"/> naming the first missing, unlisted or changed file.
     /// </summary>
-    public static void Verify(string directory)
+    public static void Verify(string directory) => VerifiedFiles(directory);
+
+    static IReadOnlySet<string> VerifiedFiles(string directory)
     {
         var sumsPath = Path.Combine(directory, ChecksumsFileName);
         if (!File.Exists(sumsPath)) throw new InvalidDataException($"'{directory}' is not a model package: {ChecksumsFileName} is missing.");
@@ -187,6 +222,7 @@ public sealed class ModelPackage : IDisposable
             if (actual != hash)
                 throw new InvalidDataException($"Package file {file} fails its SHA-256 check (expected {hash[..12]}…, found {actual[..12]}…): it was changed or truncated after export.");
         }
+        return expected.Keys.ToHashSet();
     }
 
     /// <summary>
@@ -245,7 +281,34 @@ public sealed class ModelPackage : IDisposable
     /// <summary>Path of the package's float ONNX model, or null if it has none.</summary>
     public string? OnnxPath => Manifest.OnnxFile is null ? null : Path.Combine(Directory, Manifest.OnnxFile);
 
+    /// <summary>Path of the package's int8 ONNX model, or null if it has none.</summary>
+    public string? Int8OnnxPath => Manifest.Int8OnnxFile is null ? null : Path.Combine(Directory, Manifest.Int8OnnxFile);
+
+    /// <summary>Frees the model's tensors.</summary>
     public void Dispose() => Module.Dispose();
+
+    /// <summary>What the package holds, one row per fact: name, layers, input, preprocessing, classes, metrics, files and sizes.</summary>
+    public HtmlTable Summary()
+    {
+        var m = Manifest;
+        var table = new HtmlTable(["", "value"], $"model package {m.Name} v{m.Version}");
+        table.AddRow("architecture", string.Join(" → ", m.Architecture.Layers.Select(l => l.Type)));
+        table.AddRow("input", $"{m.Input.Features.Count} features [{string.Join(", ", m.Input.TensorShape)}]: " +
+            string.Join(", ", m.Input.Features.Take(4).Select(f => $"{f.Name} ({f.DType})")) + (m.Input.Features.Count > 4 ? ", ..." : ""));
+        table.AddRow("preprocessing", m.Preprocessing.Kind);
+        table.AddRow("output", $"[{string.Join(", ", m.OutputShape)}]" + (m.Classes.Count > 0 ? ": " + string.Join(", ", m.Classes) : ""));
+        foreach (var (k, v) in m.Metrics) table.AddRow(k, v);
+        table.AddRow("versions", $"kit {m.KitVersion}, TorchSharp {m.TorchSharpVersion}, created {m.CreatedUtc:u}");
+        foreach (var f in new[] { ManifestFileName, WeightsFileName, m.OnnxFile, m.Int8OnnxFile }.OfType<string>())
+            table.AddRow(f, $"{new FileInfo(Path.Combine(Directory, f)).Length:N0} bytes");
+        return table;
+    }
+
+    public string ToHtml() => Summary().ToHtml();
+    public string ToPlainText() => Summary().ToPlainText();
+    public override string ToString() => $"model package {Manifest.Name} v{Manifest.Version} ({Directory})";
+
+    static string Compact(string json) => string.Join(" ", json.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 
     internal static string Sha256(string path)
     {
@@ -264,8 +327,14 @@ public sealed class ModelPackage : IDisposable
         if (!names.SequenceEqual(specNames))
             throw new ArgumentException($"The model's layers [{string.Join(", ", names)}] do not match the spec's [{string.Join(", ", specNames)}].");
         var actual = ModelSpec.FromModule(model);
+        // Compare with the spec as TorchSharp builds it, so defaults left out of a hand-written spec compare equal.
+        using var built = spec.Build();
+        var expected = ModelSpec.FromModule(built);
         for (int i = 0; i < specNames.Length; i++)
-            if (actual.Layers[i].Type != spec.Layers[i].Type)
-                throw new ArgumentException($"Layer '{specNames[i]}' is a {actual.Layers[i].Type} in the model but a {spec.Layers[i].Type} in the spec.");
+        {
+            string a = JsonSerializer.Serialize(actual.Layers[i], ModelManifest.Json), e = JsonSerializer.Serialize(expected.Layers[i], ModelManifest.Json);
+            if (a != e)
+                throw new ArgumentException($"Layer '{specNames[i]}' differs between the model and the spec: model {Compact(a)}, spec {Compact(e)}.");
+        }
     }
 }

@@ -47,26 +47,40 @@ public sealed record LayerSpec
 
     static string N(string? name, string fallback) => name ?? fallback;
 
+    /// <summary>y = x Wᵀ + b over the last dimension (TorchSharp nn.Linear).</summary>
     public static LayerSpec Linear(long inFeatures, long outFeatures, bool bias = true, string? name = null) =>
         new() { Type = "Linear", Name = N(name, "linear"), In = inFeatures, Out = outFeatures, Bias = bias };
+    /// <summary>2-D convolution, square kernel, zero padding on both sides (nn.Conv2d).</summary>
     public static LayerSpec Conv2d(long inChannels, long outChannels, long kernel, long stride = 1, long padding = 0, long dilation = 1, long groups = 1, bool bias = true, string? name = null) =>
         new() { Type = "Conv2d", Name = N(name, "conv"), In = inChannels, Out = outChannels, Kernel = [kernel, kernel], Stride = [stride, stride], Padding = [padding, padding], Dilation = [dilation, dilation], Groups = groups, Bias = bias };
+    /// <summary>Max pooling; stride defaults to the kernel size (nn.MaxPool2d).</summary>
     public static LayerSpec MaxPool2d(long kernel, long? stride = null, long padding = 0, long dilation = 1, bool ceilMode = false, string? name = null) =>
         new() { Type = "MaxPool2d", Name = N(name, "maxpool"), Kernel = [kernel, kernel], Stride = [stride ?? kernel, stride ?? kernel], Padding = [padding, padding], Dilation = [dilation, dilation], CeilMode = ceilMode };
+    /// <summary>Average pooling; padded zeros count in the divisor unless <paramref name="countIncludePad"/> is false (nn.AvgPool2d).</summary>
     public static LayerSpec AvgPool2d(long kernel, long? stride = null, long padding = 0, bool ceilMode = false, bool countIncludePad = true, string? name = null) =>
         new() { Type = "AvgPool2d", Name = N(name, "avgpool"), Kernel = [kernel, kernel], Stride = [stride ?? kernel, stride ?? kernel], Padding = [padding, padding], CeilMode = ceilMode, CountIncludePad = countIncludePad };
+    /// <summary>Merges dimensions startDim..endDim (batch is 0; it cannot be flattened in an export).</summary>
     public static LayerSpec Flatten(long startDim = 1, long endDim = -1, string? name = null) =>
         new() { Type = "Flatten", Name = N(name, "flatten"), StartDim = startDim, EndDim = endDim };
+    /// <summary>max(0, x).</summary>
     public static LayerSpec ReLU(string? name = null) => new() { Type = "ReLU", Name = N(name, "relu") };
+    /// <summary>1 / (1 + e^-x).</summary>
     public static LayerSpec Sigmoid(string? name = null) => new() { Type = "Sigmoid", Name = N(name, "sigmoid") };
+    /// <summary>tanh(x).</summary>
     public static LayerSpec Tanh(string? name = null) => new() { Type = "Tanh", Name = N(name, "tanh") };
+    /// <summary>x·Φ(x) exactly (erf), or PyTorch's tanh approximation.</summary>
     public static LayerSpec GELU(bool tanhApproximation = false, string? name = null) =>
         new() { Type = "GELU", Name = N(name, "gelu"), Approximate = tanhApproximation ? "tanh" : "none" };
+    /// <summary>e^x / Σ e^x along <paramref name="dim"/> (batch is 0).</summary>
     public static LayerSpec Softmax(long dim = 1, string? name = null) => new() { Type = "Softmax", Name = N(name, "softmax"), Dim = dim };
+    /// <summary>log softmax along <paramref name="dim"/> (batch is 0).</summary>
     public static LayerSpec LogSoftmax(long dim = 1, string? name = null) => new() { Type = "LogSoftmax", Name = N(name, "logsoftmax"), Dim = dim };
+    /// <summary>Dropout with probability p in training; the identity in evaluation and in exports.</summary>
     public static LayerSpec Dropout(double p = 0.5, string? name = null) => new() { Type = "Dropout", Name = N(name, "dropout"), P = p };
+    /// <summary>Batch normalisation over [batch, C] or [batch, C, L]; evaluation uses the running statistics.</summary>
     public static LayerSpec BatchNorm1d(long features, double eps = 1e-5, double momentum = 0.1, bool affine = true, string? name = null) =>
         new() { Type = "BatchNorm1d", Name = N(name, "batchnorm"), Out = features, Eps = eps, Momentum = momentum, Affine = affine };
+    /// <summary>Batch normalisation over [batch, C, H, W]; evaluation uses the running statistics.</summary>
     public static LayerSpec BatchNorm2d(long features, double eps = 1e-5, double momentum = 0.1, bool affine = true, string? name = null) =>
         new() { Type = "BatchNorm2d", Name = N(name, "batchnorm"), Out = features, Eps = eps, Momentum = momentum, Affine = affine };
 
@@ -76,13 +90,15 @@ public sealed record LayerSpec
 
 /// <summary>
 /// A model architecture as data: a Sequential stack of <see cref="LayerSpec"/>s applied to rows of shape
-/// <c>[batch, ..InputShape]</c>. <see cref="Build"/> makes the TorchSharp module; <see cref="FromModule"/> reads one
+/// <c>[batch, ..InputShape]</c>. <see cref="Build"/> makes the TorchSharp module; <see cref="FromModule(nn.Module{Tensor, Tensor})"/> reads one
 /// back from a Sequential; <see cref="OutputShape"/> checks that the layers fit together.
 /// </summary>
 public sealed record ModelSpec
 {
+    /// <summary>The layers in order; their names are the Sequential's child names.</summary>
     public required IReadOnlyList<LayerSpec> Layers { get; init; }
 
+    /// <summary>For the JSON reader; set <see cref="Layers"/>.</summary>
     [JsonConstructor]
     public ModelSpec() { }
 

@@ -31,10 +31,13 @@ public sealed record OnnxExportOptions
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The ONNX operator set the exports use.</summary>
     public const int Opset = 17;
     /// <summary>ONNX IR version 8, the one that goes with opset 17.</summary>
     public const int IrVersion = 8;
+    /// <summary>Name of the graph's input, float32 [batch, features] of raw (unscaled) rows.</summary>
     public const string InputName = "input";
+    /// <summary>Name of the graph's output, float32 [batch, ..OutputShape].</summary>
     public const string OutputName = "output";
 
     /// <summary>The ONNX model bytes for <paramref name="model"/> taking rows described by <paramref name="schema"/>.</summary>
@@ -49,7 +52,8 @@ public static class OnnxExport
     /// max, as PyTorch's dynamic quantisation): Linear → DynamicQuantizeLinear + MatMulInteger, Conv2d →
     /// DynamicQuantizeLinear + ConvInteger (weights stored as uint8 q+128 with zero point 128, the type ONNX
     /// Runtime's ConvInteger kernel takes), then y = x_scale · w_scale · Σ(x_q − x_zp)(w_q − w_zp) + b in float32.
-    /// Other layers, preprocessing, input and output are as in the float export.
+    /// Other layers, preprocessing, input and output are as in the float export. BatchNorm after a quantised layer is
+    /// exported as Mul+Add (not folded).
     /// </summary>
     public static byte[] ToInt8Bytes(nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null,
         OnnxExportOptions? options = null, Compression.QuantizeOptions? quantize = null)
@@ -63,7 +67,12 @@ public static class OnnxExport
         return Build(quantized, schema, preprocessing, options, int8: true).ToByteArray();
     }
 
-    /// <summary>Writes <see cref="ToInt8Bytes"/> to <paramref name="path"/>.</summary>
+    /// <summary>The int8 ONNX model for a model taking rows of <c>prod(inputShape)</c> unnamed float features (f0, f1, ...).</summary>
+    public static byte[] ToInt8Bytes(nn.Module<Tensor, Tensor> model, long[] inputShape, Preprocessing? preprocessing = null,
+        OnnxExportOptions? options = null, Compression.QuantizeOptions? quantize = null) =>
+        ToInt8Bytes(model, SchemaFor(inputShape), preprocessing, options, quantize);
+
+    /// <summary>Writes the int8 export (<see cref="ToInt8Bytes(nn.Module{Tensor, Tensor}, InputSchema, Preprocessing?, OnnxExportOptions?, Compression.QuantizeOptions?)"/>) to <paramref name="path"/>.</summary>
     public static void SaveInt8(string path, nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null,
         OnnxExportOptions? options = null, Compression.QuantizeOptions? quantize = null) =>
         File.WriteAllBytes(path, ToInt8Bytes(model, schema, preprocessing, options, quantize));
@@ -72,7 +81,7 @@ public static class OnnxExport
     public static byte[] ToBytes(nn.Module<Tensor, Tensor> model, long[] inputShape, Preprocessing? preprocessing = null, OnnxExportOptions? options = null) =>
         ToBytes(model, SchemaFor(inputShape), preprocessing, options);
 
-    /// <summary>Writes <see cref="ToBytes(Module{Tensor, Tensor}, InputSchema, Preprocessing?, OnnxExportOptions?)"/> to <paramref name="path"/>.</summary>
+    /// <summary>Writes <see cref="ToBytes(nn.Module{Tensor, Tensor}, InputSchema, Preprocessing?, OnnxExportOptions?)"/> to <paramref name="path"/>.</summary>
     public static void Save(string path, nn.Module<Tensor, Tensor> model, InputSchema schema, Preprocessing? preprocessing = null, OnnxExportOptions? options = null) =>
         File.WriteAllBytes(path, ToBytes(model, schema, preprocessing, options));
 

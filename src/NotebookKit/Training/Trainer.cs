@@ -23,6 +23,8 @@ public sealed class TrainOptions
     /// <summary>Clip the global gradient norm to this value before each step.</summary>
     public double? ClipGradNorm { get; init; }
     public Device? Device { get; init; }
+    /// <summary>Called after every optimiser step, e.g. to re-apply pruning masks (Compression.Pruner.ApplyMasks).</summary>
+    public Action? AfterStep { get; init; }
 }
 
 /// <summary>
@@ -75,6 +77,7 @@ public static class Trainer
                     output.backward();
                     if (options.ClipGradNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
                     optimizer.step();
+                    options.AfterStep?.Invoke();
                     lossSum += output.item<float>() * index.shape[0];
                 }
             }

@@ -89,6 +89,39 @@ public class Int8ExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Onnx_runtime_keeps_integer_kernels_after_optimising_the_int8_graph()
+    {
+        // ORT's own optimised graph (all levels) shows which kernels run: integer ones, no float MatMul, Gemm or Conv.
+        var data = HeldOut.Digits;
+        var int8 = OnnxExport.ToInt8Bytes(digitsCnn.Value, data.Schema, data.Scaler);
+        var optimised = Path.Combine(Path.GetTempPath(), $"nbkit-int8-opt-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions
+                   { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = optimised })
+            using (new Microsoft.ML.OnnxRuntime.InferenceSession(int8, options)) { }
+            var ops = OnnxProto.Parser.ParseFrom(File.ReadAllBytes(optimised)).Graph.Node.Select(n => n.OpType).ToList();
+            output.WriteLine("optimised int8 graph: " + string.Join(", ", ops));
+            Assert.Equal(2, ops.Count(o => o == "ConvInteger"));
+            Assert.Contains(ops, o => o is "MatMulInteger" or "DynamicQuantizeMatMul" or "MatMulIntegerToFloat");
+            Assert.DoesNotContain(ops, o => o is "Conv" or "FusedConv" or "Gemm" or "MatMul" or "FusedMatMul");
+        }
+        finally { File.Delete(optimised); }
+    }
+
+    [Fact]
+    public void Int8_onnx_of_a_wider_model_is_under_a_third_of_the_float_size()
+    {
+        Kit.Setup(seed: 4);
+        using var model = Sequential(("fc1", Linear(30, 256)), ("act1", ReLU()), ("fc2", Linear(256, 256)), ("act2", ReLU()), ("out", Linear(256, 2)));
+        var data = HeldOut.BreastCancer;
+        var fp32 = OnnxExport.ToBytes(model, data.Schema, data.Scaler);
+        var int8 = OnnxExport.ToInt8Bytes(model, data.Schema, data.Scaler);
+        output.WriteLine($"30-256-256-2 MLP: float ONNX {fp32.Length:N0} bytes, int8 ONNX {int8.Length:N0} bytes ({(double)int8.Length / fp32.Length:P1})");
+        Assert.True(int8.Length < fp32.Length / 3.0, $"{int8.Length} vs {fp32.Length}");
+    }
+
+    [Fact]
     public void Int8_conv_weights_keep_their_integer_values()
     {
         var data = HeldOut.Digits;

@@ -30,7 +30,7 @@ public sealed class ModelPackageTests : IDisposable
         model.eval();
         var dir = Path.Combine(root, "cancer");
         ModelPackage.Save(dir, model, null, data.Schema, data.Scaler, ["malignant", "benign"],
-            new Dictionary<string, double> { ["test_accuracy"] = 0.5 }, name: "cancer", version: "3", includeOnnx: onnx);
+            new Dictionary<string, double> { ["test_accuracy"] = 0.5 }, name: "cancer", version: "3", includeOnnx: onnx, includeInt8Onnx: onnx);
         return dir;
     }
 
@@ -61,8 +61,10 @@ public sealed class ModelPackageTests : IDisposable
         using (no_grad()) expected = Ort.ToMatrix(model.call(data.ModelInput(data.TestRows)));
         Assert.Equal(0.0, Ort.MaxAbsDiff(expected, package.Predict(data.TestRows)));
         Assert.Equal(Ort.ArgMax(expected).Select(i => m.Classes[i]), package.PredictLabels(data.TestRows));
-        // The package's ONNX model agrees with the rebuilt module.
+        // The package's ONNX model agrees with the rebuilt module, and its int8 model predicts nearly the same labels.
         Assert.True(Ort.MaxAbsDiff(expected, Ort.Run(File.ReadAllBytes(package.OnnxPath!), data.TestRows)) <= 1e-5);
+        var int8 = Ort.ArgMax(Ort.Run(File.ReadAllBytes(package.Int8OnnxPath!), data.TestRows));
+        Assert.True(int8.Zip(Ort.ArgMax(expected)).Count(p => p.First == p.Second) >= 0.95 * int8.Length);
     }
 
     [Fact]
@@ -74,7 +76,7 @@ public sealed class ModelPackageTests : IDisposable
         var dir = Path.Combine(root, "digits");
         ModelPackage.Save(dir, model, ModelSpec.FromModule(model), data.Schema, data.Scaler, Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray());
         using var package = ModelPackage.Load(dir);
-        Assert.Equal([1L, 8, 8], package.Manifest.Input.Shape);
+        Assert.Equal([1L, 8, 8], package.Manifest.Input.Shape!);
         float[,] expected;
         using (no_grad()) expected = Ort.ToMatrix(model.call(data.ModelInput(data.TestRows)));
         Assert.Equal(0.0, Ort.MaxAbsDiff(expected, package.Predict(data.TestRows)));
@@ -96,11 +98,24 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void A_loaded_package_shows_its_layers_classes_metrics_and_file_sizes()
+    {
+        var dir = SaveCancer(out _);
+        using var package = ModelPackage.Load(dir);
+        var text = package.ToPlainText();
+        Assert.Contains("Linear → BatchNorm1d → ReLU → Dropout → Linear", text);
+        Assert.Contains("malignant, benign", text);
+        Assert.Contains("test_accuracy", text);
+        Assert.Contains($"{new FileInfo(Path.Combine(dir, "weights.bin")).Length:N0} bytes", text);
+        Assert.Contains("<table", package.ToHtml());
+    }
+
+    [Fact]
     public void Checksums_file_is_in_sha256sum_format()
     {
         var dir = SaveCancer(out _);
         var lines = File.ReadAllLines(Path.Combine(dir, ModelPackage.ChecksumsFileName));
-        Assert.Equal(["manifest.json", "weights.bin", "model.onnx"], lines.Select(l => l[66..]));
+        Assert.Equal(["manifest.json", "weights.bin", "model.onnx", "model.int8.onnx"], lines.Select(l => l[66..]));
         // Independent digest: .NET's SHA256 over the bytes, compared with the file's hex.
         var weights = File.ReadAllBytes(Path.Combine(dir, "weights.bin"));
         Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(weights)).ToLowerInvariant(), lines[1][..64]);
@@ -188,6 +203,25 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void A_manifest_with_null_fields_is_refused()
+    {
+        var dir = SaveCancer(out _);
+        RewriteManifest(dir, m => { m["input"]!["features"]![3] = null; return m; });
+        Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir)).Message);
+        RewriteManifest(dir, m => { m["preprocessing"] = null; return m; });
+        Assert.Contains("manifest.json", Assert.Throws<InvalidDataException>(() => ModelPackage.ReadManifest(dir)).Message);
+    }
+
+    [Fact]
+    public void ReadManifest_verifies_checksums_without_loading_weights()
+    {
+        var dir = SaveCancer(out _);
+        Assert.Equal("cancer", ModelPackage.ReadManifest(dir).Name);
+        File.AppendAllText(Path.Combine(dir, "weights.bin"), "x");
+        Assert.Contains("weights.bin", Assert.Throws<InvalidDataException>(() => ModelPackage.ReadManifest(dir)).Message);
+    }
+
+    [Fact]
     public void A_manifest_with_unknown_fields_is_refused()
     {
         var dir = SaveCancer(out _);
@@ -202,6 +236,25 @@ public sealed class ModelPackageTests : IDisposable
         RewriteManifest(dir, m => { m["architecture"]!["layers"]![0]!["out"] = 8; m["architecture"]!["layers"]![1]!["out"] = 8; m["architecture"]!["layers"]![4]!["in"] = 8; return m; });
         var e = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir));
         Assert.Contains("weights.bin", e.Message);
+    }
+
+    [Fact]
+    public void A_manifest_naming_an_onnx_file_the_checksums_do_not_cover_is_refused()
+    {
+        var dir = SaveCancer(out _);
+        var sums = Path.Combine(dir, ModelPackage.ChecksumsFileName);
+        File.WriteAllLines(sums, File.ReadAllLines(sums).Where(l => !l.EndsWith("  model.int8.onnx")));
+        Assert.Contains("model.int8.onnx", Assert.Throws<InvalidDataException>(() => ModelPackage.Load(dir)).Message);
+    }
+
+    [Fact]
+    public void Save_refuses_a_spec_whose_sizes_differ_from_the_model()
+    {
+        var data = HeldOut.BreastCancer;
+        using var model = Sequential(("0", Linear(30, 8)), ("1", ReLU()), ("2", Linear(8, 2)));
+        var spec = new ModelSpec(LayerSpec.Linear(30, 16), LayerSpec.ReLU(), LayerSpec.Linear(16, 2));
+        var e = Assert.Throws<ArgumentException>(() => ModelPackage.Save(Path.Combine(root, "x"), model, spec, data.Schema, data.Scaler));
+        Assert.Contains("'0'", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,72 @@
+using NotebookKit.Compression;
+using NotebookKit.Setup;
+using NotebookKit.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookKit.Tests.Compression;
+
+public class CompressionReportTests
+{
+    public CompressionReportTests() => Kit.Setup(seed: 9);
+
+    [Fact]
+    public void Parameters_count_weights_and_biases_and_pruned_zeros_leave_the_non_zero_count()
+    {
+        var model = Models.Mlp(10, [20], 3); // 10*20 + 20 + 20*3 + 3 = 283
+        Assert.Equal(283, CompressionMeasure.Parameters(model));
+        Pruner.ForModel(model).PruneGlobal(0.5).MakePermanent(); // 130 of 260 weights
+        Assert.Equal(283 - 130, CompressionMeasure.NonZeroParameters(model));
+        var quantised = Quantization.QuantizeModel(model);
+        Assert.Equal(283, CompressionMeasure.Parameters(quantised));
+        Assert.Equal(283 - 130, CompressionMeasure.NonZeroParameters(quantised)); // zero weights quantise to the zero point
+    }
+
+    [Fact]
+    public void The_report_measures_each_variant_and_renders_a_row_per_model()
+    {
+        var (x, y) = (randn(300, 10), randint(0, 3, [300]));
+        var model = Models.Mlp(10, [64], 3);
+        var report = new CompressionReport(batchSize: 64, repeats: 3);
+        var baseline = report.Add("baseline", model, x, y);
+        var pruned = Models.Mlp(10, [64], 3);
+        pruned.load_state_dict(model.state_dict());
+        Pruner.ForModel(pruned).PruneGlobal(0.9).MakePermanent();
+        var sparse = report.Add("pruned", pruned, x, y);
+
+        Assert.Equal(baseline.Bytes, sparse.Bytes);                 // dense zeros take the same room...
+        Assert.True(sparse.GzipBytes < baseline.GzipBytes / 2);     // ...until compressed
+        Assert.Equal(Trainer.Accuracy(model, x, y), baseline.Accuracy, 12);
+        Assert.InRange(baseline.MacroF1, 0, 1);
+        Assert.True(baseline.LatencyPerSampleMs > 0 && baseline.LatencyPerBatchMs > 0);
+        Assert.Equal(64, baseline.BatchSize);
+        var text = report.ToPlainText();
+        Assert.Contains("baseline", text);
+        Assert.Contains("pruned", text);
+        Assert.Contains("<table", report.ToHtml());
+        Assert.Throws<KeyNotFoundException>(() => report["missing"]);
+        Assert.Throws<ArgumentException>(() => report.Add("bad", model, x, y.narrow(0, 0, 10)));
+    }
+
+    [Fact]
+    public void A_saved_quantised_model_loads_back_with_its_int8_weights()
+    {
+        var model = Models.Mlp(16, [32], 4);
+        var quantised = Quantization.QuantizeModel(model);
+        var path = Path.Combine(Path.GetTempPath(), $"nbkit-q-{Guid.NewGuid():N}.bin");
+        try
+        {
+            quantised.save(path);
+            var other = Quantization.QuantizeModel(Models.Mlp(16, [32], 4)); // different weights, same structure
+            other.load(path);
+            var x = randn(8, 16);
+            Assert.True(Trainer.Predict(other, x).allclose(Trainer.Predict(quantised, x)));
+            var layer = other.modules().OfType<IQuantizedLayer>().First();
+            Assert.Equal(ScalarType.Int8, layer.WeightInt8.dtype);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
