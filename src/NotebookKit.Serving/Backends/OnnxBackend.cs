@@ -1,0 +1,56 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace NotebookKit.Serving.Backends;
+
+/// <summary>
+/// An ONNX model run by ONNX Runtime: one float32 input [batch, features], one output [batch, classes]
+/// (preprocessing is inside the graph, as NotebookKit.Export writes it); softmax is applied when the graph returns
+/// logits. CUDA when asked and the CUDA execution provider is installed, else CPU.
+/// </summary>
+public sealed class OnnxBackend : IModelBackend
+{
+    readonly InferenceSession session;
+    readonly string inputName, outputName;
+    readonly bool logits;
+
+    public string Kind { get; }
+    public int FeatureCount { get; }
+    public int OutputCount { get; }
+
+    public OnnxBackend(byte[] model, bool outputsAreLogits = true, bool cuda = false, int intraOpThreads = 1)
+    {
+        var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        string device = "cpu";
+        if (cuda)
+        {
+            try { options.AppendExecutionProvider_CUDA(); device = "cuda"; }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException) { /* CPU package: stay on CPU */ }
+        }
+        session = new InferenceSession(model, options);
+        if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
+            throw new ArgumentException($"The ONNX model has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; the server needs 1 input and 1 output.");
+        var (iname, imeta) = session.InputMetadata.First();
+        var (oname, ometa) = session.OutputMetadata.First();
+        if (imeta.ElementType != typeof(float) || imeta.Dimensions.Length != 2 || imeta.Dimensions[1] <= 0)
+            throw new ArgumentException($"The ONNX input '{iname}' must be float32 [batch, features], got {imeta.ElementType.Name} [{string.Join(", ", imeta.Dimensions)}].");
+        if (ometa.Dimensions.Length != 2 || ometa.Dimensions[1] <= 0)
+            throw new ArgumentException($"The ONNX output '{oname}' must be [batch, classes], got [{string.Join(", ", ometa.Dimensions)}].");
+        inputName = iname; outputName = oname;
+        FeatureCount = imeta.Dimensions[1];
+        OutputCount = ometa.Dimensions[1];
+        logits = outputsAreLogits;
+        Kind = $"onnxruntime/{device}";
+    }
+
+    public float[] Predict(float[] rowMajor, int rows)
+    {
+        var input = new DenseTensor<float>(rowMajor, [rows, FeatureCount]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)], [outputName]);
+        var output = results.First().AsEnumerable<float>().ToArray();
+        if (logits) Softmax.InPlace(output, OutputCount);
+        return output;
+    }
+
+    public void Dispose() => session.Dispose();
+}

@@ -1,0 +1,63 @@
+using NotebookKit.Export;
+using NotebookKit.Serving.Backends;
+using NotebookKit.Setup;
+using TorchSharp;
+
+namespace NotebookKit.Serving;
+
+/// <summary>
+/// Serves model packages written by <see cref="ModelPackage"/>. The package's checksums are verified first, so a
+/// tampered or truncated package is refused (<see cref="InvalidDataException"/>) before anything is served.
+/// </summary>
+public static class PackageModels
+{
+    /// <summary>
+    /// A served model from a package folder. <paramref name="backend"/>: "onnx" (needs model.onnx), "torch", or null
+    /// for ONNX when the package has it, else TorchSharp. The name and version come from the manifest unless given.
+    /// </summary>
+    public static ServedModel Load(string packageDir, string? backend = null, string? name = null, string? version = null,
+        IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null)
+    {
+        using var package = ModelPackage.Load(packageDir, torch.CPU); // verifies checksums, reads the manifest safely
+        var manifest = package.Manifest;
+        if (manifest.Input.TensorShape.Length != 1)
+            throw new NotSupportedException($"The server takes rows of named features; this package's input is [{string.Join(", ", manifest.Input.TensorShape)}].");
+        if (manifest.OutputShape.Length != 1)
+            throw new NotSupportedException($"The server serves classifiers with output [batch, classes]; this package outputs [batch, {string.Join(", ", manifest.OutputShape)}].");
+        var features = manifest.Input.Features.Select(f => f.Name).ToArray();
+        var classes = manifest.Classes.Count > 0 ? manifest.Classes.ToArray() : Enumerable.Range(0, (int)manifest.OutputShape[0]).Select(i => i.ToString()).ToArray();
+        bool logits = manifest.Architecture.Layers.Count == 0 || manifest.Architecture.Layers[^1].Type != "Softmax";
+        var onnxPath = Path.Combine(package.Directory, ModelPackage.OnnxFileName);
+        var choice = (backend ?? (manifest.OnnxFile is not null && File.Exists(onnxPath) ? "onnx" : "torch")).ToLowerInvariant();
+        device ??= Kit.Device;
+
+        IModelBackend server = choice switch
+        {
+            "onnx" when manifest.OnnxFile is null => throw new ArgumentException($"Package '{packageDir}' has no {ModelPackage.OnnxFileName}; use the torch backend."),
+            "onnx" => new OnnxBackend(File.ReadAllBytes(onnxPath), logits, cuda: device.type == DeviceType.CUDA),
+            "torch" => TorchFrom(packageDir, manifest, features.Length, logits, device),
+            _ => throw new ArgumentException($"Unknown backend '{backend}'; use onnx or torch."),
+        };
+        var properties = new Dictionary<string, string>
+        {
+            ["package"] = Path.GetFileName(package.Directory.TrimEnd(Path.DirectorySeparatorChar)),
+            ["created_utc"] = manifest.CreatedUtc.ToString("O"),
+            ["kit_version"] = manifest.KitVersion,
+        };
+        foreach (var (k, v) in manifest.Metrics) properties["metric_" + k] = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return new ServedModel(name ?? manifest.Name, version ?? manifest.Version, server, features, classes)
+        {
+            ReferenceRows = referenceRows,
+            Properties = properties,
+        };
+    }
+
+    static TorchBackend TorchFrom(string dir, ModelManifest manifest, int featureCount, bool logits, torch.Device device)
+    {
+        var owned = ModelPackage.Load(dir, device); // the backend owns (and disposes) this module
+        var p = manifest.Preprocessing;
+        bool scale = p.Kind == "standard_scaler";
+        if (!scale && p.Kind != "none") throw new NotSupportedException($"Preprocessing '{p.Kind}' is not supported by the TorchSharp backend.");
+        return new TorchBackend(owned.Module, featureCount, scale ? p.Mean : null, scale ? p.Std : null, logits, device);
+    }
+}

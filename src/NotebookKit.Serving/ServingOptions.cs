@@ -1,0 +1,52 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace NotebookKit.Serving;
+
+/// <summary>Settings of a <see cref="ModelServer"/>. Defaults suit a notebook: plain HTTP on 127.0.0.1, a free port.</summary>
+public sealed class ServingOptions
+{
+    /// <summary>Addresses to listen on, e.g. "http://127.0.0.1:0" (0 = a free port) or "https://0.0.0.0:8443".</summary>
+    public IList<string> Urls { get; set; } = ["http://127.0.0.1:0"];
+    /// <summary>Certificate for https URLs. Null with an https URL uses the ASP.NET Core development certificate
+    /// (create and trust it once with <c>dotnet dev-certs https --trust</c>).</summary>
+    public X509Certificate2? Certificate { get; set; }
+    /// <summary>When set, inference and feedback endpoints need header <see cref="ApiKeyHeader"/> with this value.</summary>
+    public string? ApiKey { get; set; }
+    public string ApiKeyHeader { get; set; } = "X-API-Key";
+    /// <summary>Largest request body accepted; larger is 413.</summary>
+    public long MaxBodyBytes { get; set; } = 1 << 20;
+    /// <summary>Most rows in one request; more is 413.</summary>
+    public int MaxRowsPerRequest { get; set; } = 4096;
+    /// <summary>Time a request may wait for its prediction; longer is 503.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long the first queued request may wait for others to join its batch (0: batch only what queued up).</summary>
+    public TimeSpan BatchBudget { get; set; } = TimeSpan.Zero;
+    public int MaxBatchRows { get; set; } = 256;
+    /// <summary>How long a graceful shutdown waits for in-flight requests.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>JSON-lines request log (null: none); <see cref="LogSampleRate"/> of requests are written.</summary>
+    public string? LogPath { get; set; }
+    public double LogSampleRate { get; set; } = 1.0;
+    /// <summary>Also log the input rows (never headers or keys) of sampled requests, for replay.</summary>
+    public bool LogInputs { get; set; }
+
+    public int DriftWindowRows { get; set; } = 500;
+    public int DriftMinRows { get; set; } = 100;
+    public double PsiThreshold { get; set; } = 0.25;
+    public double KsAlpha { get; set; } = 0.01;
+    /// <summary>Labelled predictions kept for live accuracy/F1/AUC.</summary>
+    public int QualityWindow { get; set; } = 500;
+    /// <summary>Requests remembered for feedback by id.</summary>
+    public int FeedbackCapacity { get; set; } = 20_000;
+
+    internal void Validate()
+    {
+        if (Urls.Count == 0) throw new ArgumentException("Give at least one URL to listen on.", nameof(Urls));
+        if (MaxBodyBytes < 64) throw new ArgumentOutOfRangeException(nameof(MaxBodyBytes), "MaxBodyBytes must be at least 64.");
+        if (MaxRowsPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(MaxRowsPerRequest));
+        if (LogSampleRate is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LogSampleRate), "LogSampleRate must be in [0, 1].");
+        if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout));
+        if (ApiKey is { Length: 0 }) throw new ArgumentException("ApiKey is empty; use null to turn authentication off.", nameof(ApiKey));
+    }
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+
+namespace NotebookKit.Serving;
+
+/// <summary>The command line: <c>--model &lt;package&gt; [--model ...] [--urls ...] [--api-key ...] [--cert ... --cert-password ...]</c>.</summary>
+public static class ServingProgram
+{
+    public const string Usage = """
+        usage: NotebookKit.Serving --model <package dir> [--model <package dir> ...] [options]
+          --urls URL[;URL]         listen addresses (default http://127.0.0.1:8080); https needs --cert or the dev certificate
+          --backend torch|onnx     backend for every model (default: onnx when the package holds model.onnx, else torch)
+          --api-key KEY            require header X-API-Key: KEY on inference and feedback (or env NBKIT_API_KEY)
+          --cert FILE.pfx          certificate for https URLs; --cert-password PW (or env NBKIT_CERT_PASSWORD)
+          --log FILE.jsonl         JSON-lines request log; --log-sample RATE (0..1, default 1)
+          --batch-budget-ms MS     micro-batching wait for the first request of a batch (default 0)
+          --max-body-bytes N       largest request body (default 1048576)
+          --threads N              torch intra-op threads (default 1: Kestrel needs the other cores)
+        Development certificate: run `dotnet dev-certs https --trust` once, then --urls https://127.0.0.1:8443 without --cert.
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        var options = new ServingOptions { Urls = ["http://127.0.0.1:8080"] };
+        var packages = new List<string>();
+        string? backend = null, certPath = null, certPassword = Environment.GetEnvironmentVariable("NBKIT_CERT_PASSWORD");
+        int threads = 1;
+        options.ApiKey = Environment.GetEnvironmentVariable("NBKIT_API_KEY") is { Length: > 0 } envKey ? envKey : null;
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+                switch (args[i])
+                {
+                    case "--model": packages.Add(Next()); break;
+                    case "--urls": options.Urls = Next().Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                    case "--backend": backend = Next(); break;
+                    case "--api-key": options.ApiKey = Next(); break;
+                    case "--cert": certPath = Next(); break;
+                    case "--cert-password": certPassword = Next(); break;
+                    case "--log": options.LogPath = Next(); break;
+                    case "--log-sample": options.LogSampleRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--batch-budget-ms": options.BatchBudget = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--max-body-bytes": options.MaxBodyBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-h" or "--help": Console.WriteLine(Usage); return 0;
+                    default: throw new ArgumentException($"Unknown option '{args[i]}'.");
+                }
+            }
+            if (packages.Count == 0) throw new ArgumentException("Give at least one --model <package dir>.");
+            if (certPath is not null) options.Certificate = X509CertificateLoader.LoadPkcs12FromFile(certPath, certPassword);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or IOException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        NotebookKit.Setup.Kit.ApplyNativeFix();
+        TorchSharp.torch.set_num_threads(threads);
+        var models = new List<ServedModel>();
+        foreach (var p in packages)
+        {
+            try { models.Add(PackageModels.Load(p, backend)); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Console.Error.WriteLine($"error: cannot serve {p}: {e.Message}");
+                return 3;
+            }
+        }
+        await using var server = await ModelServer.StartAsync(options, models.ToArray());
+        Console.WriteLine($"NotebookKit model server listening on {string.Join(", ", server.Addresses)}");
+        foreach (var m in models) Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}");
+        var stop = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        await stop.Task;
+        Console.WriteLine("Shutting down: finishing in-flight requests...");
+        await server.StopAsync();
+        return 0;
+    }
+}
