@@ -19,6 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Test assemblies and the notebook run go in parallel on 2 cores; libtorch's OpenMP threads then
+# oversubscribe the cores and spin (seen: 30-50x slower). One thread per process keeps the suite fast.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 rm -rf artifacts/test-results
 status=0
 dotnet test NotebookKit.sln -c Release --logger "trx" --results-directory artifacts/test-results "$@" || status=$?
