@@ -46,8 +46,8 @@ public sealed class Study
     /// <summary>Resumes the study <paramref name="name"/> kept in <paramref name="storage"/>.</summary>
     public static Study Load(string name, IStudyStorage storage, ISampler? sampler = null, IPruner? pruner = null)
     {
-        var probe = storage.CreateStudy(name, StudyDirection.Minimize, loadIfExists: true);
-        return Create(name, storage.GetDirection(probe), sampler, pruner, storage, loadIfExists: true);
+        var found = storage.FindStudy(name) ?? throw new ArgumentException($"No study called '{name}' in this storage.", nameof(name));
+        return Create(name, found.Direction, sampler, pruner, storage, loadIfExists: true);
     }
 
     public IReadOnlyList<FrozenTrial> GetTrials(params TrialState[] states)
@@ -90,6 +90,8 @@ public sealed class Study
         {
             var space = Sampler.InferRelativeSearchSpace(this, state);
             var relative = space.Count == 0 && Sampler is not GridSampler ? new Dictionary<string, double>() : Sampler.SampleRelative(this, state, space);
+            // Recorded so that parallel workers' model-based samplers see this pending point before the objective asks for it.
+            if (relative.Count > 0) SetSystemAttr(state, "relative_params", relative.ToDictionary(p => p.Key, p => (object?)p.Value));
             return new Trial(this, state, space, relative);
         }
     }

@@ -57,14 +57,26 @@ public sealed class GpSampler : ISampler
         var y = complete.Select(t => sign * t.Value!.Value).ToList();
         double incumbent = y.Min();
         double lie = y.Max();
-        foreach (var t in trials.Where(t => t.State == TrialState.Running && t.Number != trial.Number && encoding.Covers(t)))
+        foreach (var t in trials.Where(t => t.State == TrialState.Running && t.Number != trial.Number))
         {
-            x.Add(encoding.Encode(t.InternalParams));
+            var pending = PendingParams(t);
+            if (!encoding.Names.All(pending.ContainsKey)) continue;
+            x.Add(encoding.Encode(pending));
             y.Add(lie);
         }
         var result = Suggest(x.ToArray(), y.ToArray(), incumbent, encoding);
         LastSuggestSeconds = clock.Elapsed.TotalSeconds;
         return result;
+    }
+
+    /// <summary>A running trial's parameters so far, completed by the relative sample it was given when it started.</summary>
+    static Dictionary<string, double> PendingParams(FrozenTrial t)
+    {
+        var pending = new Dictionary<string, double>(t.InternalParams);
+        if (t.SystemAttrs.TryGetValue("relative_params", out var r) && r is System.Collections.IDictionary d)
+            foreach (System.Collections.DictionaryEntry e in d)
+                if (e.Value is not null) pending.TryAdd((string)e.Key, Convert.ToDouble(e.Value, System.Globalization.CultureInfo.InvariantCulture));
+        return pending;
     }
 
     /// <summary>Fits the GP to (x, y) (minimisation) and returns the decoded maximiser of log EI.</summary>

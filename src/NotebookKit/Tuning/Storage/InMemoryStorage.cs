@@ -24,6 +24,15 @@ public sealed class InMemoryStorage : IStudyStorage
         }
     }
 
+    public (int Id, StudyDirection Direction)? FindStudy(string name)
+    {
+        lock (gate)
+        {
+            int i = studies.FindIndex(s => s.Name == name);
+            return i < 0 ? null : (i, studies[i].Direction);
+        }
+    }
+
     public StudyDirection GetDirection(int studyId) { lock (gate) return studies[studyId].Direction; }
 
     public FrozenTrial StartTrial(int studyId)

@@ -108,6 +108,15 @@ public sealed class SqliteStorage : IStudyStorage
         }
     }
 
+    public (int Id, StudyDirection Direction)? FindStudy(string name)
+    {
+        using var c = Open();
+        var row = Scalar(c, null, "SELECT id || '|' || direction FROM studies WHERE name=$n", ("$n", name)) as string;
+        if (row is null) return null;
+        var parts = row.Split('|');
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), Enum.Parse<StudyDirection>(parts[1]));
+    }
+
     public StudyDirection GetDirection(int studyId)
     {
         using var c = Open();
@@ -296,7 +305,10 @@ public sealed class SqliteStorage : IStudyStorage
         try
         {
             using var p = Process.GetProcessById(int.Parse(parts[1], CultureInfo.InvariantCulture));
-            return p.HasExited || p.StartTime.ToUniversalTime().Ticks.ToString(CultureInfo.InvariantCulture) != parts[2];
+            // Same pid but another start time means the pid was reused. Linux start times jitter by milliseconds
+            // between readers (boot time is derived from the uptime), hence the tolerance.
+            long started = long.Parse(parts[2], CultureInfo.InvariantCulture);
+            return p.HasExited || Math.Abs(p.StartTime.ToUniversalTime().Ticks - started) > TimeSpan.TicksPerSecond * 2;
         }
         catch (ArgumentException) { return true; } // no such process
         catch (InvalidOperationException) { return true; }
