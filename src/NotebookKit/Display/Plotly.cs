@@ -103,6 +103,8 @@ public sealed class Line
     public double? Width { get; set; }
     /// <summary>"solid", "dash", "dot", "dashdot".</summary>
     public string? Dash { get; set; }
+    /// <summary>"linear", "hv" (steps), "spline".</summary>
+    public string? Shape { get; set; }
 }
 
 public sealed class Marker
@@ -134,4 +136,33 @@ public sealed class Layout
     /// <summary>"group", "stack", "overlay".</summary>
     public string? Barmode { get; set; }
     [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
+}
+
+/// <summary>Parallel coordinates: one vertical axis per dimension, one line per record (added for the tuning plots).</summary>
+public sealed class Parcoords : Trace
+{
+    public override string Type => "parcoords";
+    public List<ParcoordsDimension> Dimensions { get; } = [];
+    /// <summary>Line colouring, e.g. <c>new { color = values, colorscale = "Viridis", showscale = true }</c>.</summary>
+    public object? Line { get; set; }
+}
+
+public sealed class ParcoordsDimension
+{
+    public string? Label { get; set; }
+    public object? Values { get; set; }
+    public double[]? Range { get; set; }
+    public object? Tickvals { get; set; }
+    public object? Ticktext { get; set; }
+}
+
+/// <summary>Contour lines or filled contours of z over an x–y grid.</summary>
+public sealed class Contour : Trace
+{
+    public override string Type => "contour";
+    public object? Z { get; set; }
+    public object? X { get; set; }
+    public object? Y { get; set; }
+    public string? Colorscale { get; set; }
+    public bool? Reversescale { get; set; }
 }
