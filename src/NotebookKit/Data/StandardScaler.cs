@@ -6,7 +6,7 @@ namespace NotebookKit.Data;
 /// Standardises features: z = (x - mean) / std, with mean and population std (as scikit-learn) learnt from the
 /// training rows only, so no test information leaks into training. Constant columns keep std 1.
 /// </summary>
-public sealed class StandardScaler
+public sealed class StandardScaler : ITensorTransform
 {
     public Tensor? Mean { get; private set; }
     public Tensor? Std { get; private set; }
@@ -31,4 +31,6 @@ public sealed class StandardScaler
     }
 
     public Tensor FitTransform(Tensor x) => Fit(x).Transform(x);
+
+    ITensorTransform ITensorTransform.Fit(Tensor x) => Fit(x);
 }

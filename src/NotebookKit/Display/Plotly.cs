@@ -97,6 +97,20 @@ public sealed class Heatmap : Trace
     public string? Texttemplate { get; set; }
 }
 
+/// <summary>A contour plot of Z over the grid X (columns) by Y (rows).</summary>
+public sealed class Contour : Trace
+{
+    public override string Type => "contour";
+    /// <summary>Rows of values: Z[i][j] at (X[j], Y[i]).</summary>
+    public object? Z { get; set; }
+    public object? X { get; set; }
+    public object? Y { get; set; }
+    public string? Colorscale { get; set; }
+    /// <summary>Number of contour levels plotly aims for.</summary>
+    public int? Ncontours { get; set; }
+    public bool? Showscale { get; set; }
+}
+
 public sealed class Line
 {
     public string? Color { get; set; }
@@ -113,6 +127,8 @@ public sealed class Marker
     public double? Size { get; set; }
     public string? Colorscale { get; set; }
     public bool? Showscale { get; set; }
+    /// <summary>"circle", "star", "x", ...</summary>
+    public string? Symbol { get; set; }
 }
 
 public sealed record Title([property: JsonPropertyName("text")] string Text);

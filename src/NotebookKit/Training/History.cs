@@ -12,6 +12,13 @@ public sealed class History : IRichDisplay
     public List<EpochRecord> Epochs { get; } = [];
     public int? StoppedEarlyAt { get; internal set; }
     public int? BestEpoch { get; internal set; }
+    /// <summary>The early-stopping monitor, if any.</summary>
+    public string? Monitor { get; internal set; }
+    /// <summary>True when training stopped because the loss became NaN or infinite.</summary>
+    public bool Diverged { get; internal set; }
+    public IReadOnlyList<double> LearningRates => Epochs.Select(e => e.LearningRate).ToArray();
+    /// <summary>A metric per epoch by name (NaN where missing).</summary>
+    public IReadOnlyList<double> Metric(string name) => Epochs.Select(e => e.Metrics.TryGetValue(name, out var v) ? v : double.NaN).ToArray();
 
     public IReadOnlyList<double> TrainLoss => Epochs.Select(e => e.TrainLoss).ToArray();
     public IReadOnlyList<double> ValidationLoss => Epochs.Where(e => e.ValidationLoss.HasValue).Select(e => e.ValidationLoss!.Value).ToArray();
@@ -24,6 +31,16 @@ public sealed class History : IRichDisplay
             .WithTitle(title, "epoch", "loss");
         if (Epochs.Any(e => e.ValidationLoss.HasValue))
             figure.Add(new Scatter { X = x, Y = Epochs.Select(e => e.ValidationLoss).ToArray(), Name = "validation loss", Mode = "lines+markers" });
+        return figure;
+    }
+
+    /// <summary>One metric per epoch (e.g. "accuracy"), with the best epoch marked when early stopping chose one.</summary>
+    public Figure MetricChart(string name, string? title = null)
+    {
+        var figure = new Figure(new Scatter { X = Epochs.Select(e => e.Epoch).ToArray(), Y = Metric(name), Name = name, Mode = "lines+markers" })
+            .WithTitle(title ?? $"{name} per epoch", "epoch", name);
+        if (BestEpoch is int b)
+            figure.Add(new Scatter { X = new[] { b }, Y = new[] { Metric(name)[b - 1] }, Name = "best epoch", Mode = "markers", Marker = new Marker { Size = 12 } });
         return figure;
     }
 

@@ -35,6 +35,27 @@ public static class Models
         return Sequential(layers);
     }
 
+    /// <summary>
+    /// A small CNN for 8x8 digit images given as flat rows [n, 64] (as the digits data set holds them): conv 3x3 (channels) + ReLU +
+    /// 2x2 max-pool to 4x4, conv 3x3 (2 x channels) + ReLU + pool to 2x2, then a hidden layer and class logits.
+    /// </summary>
+    public static Module<Tensor, Tensor> DigitsCnn(int classes = 10, int channels = 16, int hidden = 64, double dropout = 0)
+    {
+        if (classes < 2 || channels < 1 || hidden < 1) throw new ArgumentException("classes must be at least 2 and channels, hidden positive.");
+        if (dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(dropout), "Dropout must be in [0, 1).");
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("image", Unflatten(1, [1, 8, 8])),
+            ("conv1", Conv2d(1, channels, 3, padding: 1)), ("relu1", ReLU()), ("pool1", MaxPool2d(2)),
+            ("conv2", Conv2d(channels, 2 * channels, 3, padding: 1)), ("relu2", ReLU()), ("pool2", MaxPool2d(2)),
+            ("flatten", Flatten()),
+            ("hidden", Linear(2 * channels * 4, hidden)), ("relu3", ReLU()),
+        };
+        if (dropout > 0) layers.Add(("dropout", Dropout(dropout)));
+        layers.Add(("output", Linear(hidden, classes)));
+        return Sequential(layers);
+    }
+
     public static Module<Tensor, Tensor> Activation(string name) => name.ToLowerInvariant() switch
     {
         "relu" => ReLU(),
