@@ -171,14 +171,3 @@ public sealed class ParcoordsDimension
     public object? Tickvals { get; set; }
     public object? Ticktext { get; set; }
 }
-
-/// <summary>Contour lines or filled contours of z over an x–y grid.</summary>
-public sealed class Contour : Trace
-{
-    public override string Type => "contour";
-    public object? Z { get; set; }
-    public object? X { get; set; }
-    public object? Y { get; set; }
-    public string? Colorscale { get; set; }
-    public bool? Reversescale { get; set; }
-}

@@ -108,7 +108,7 @@ public static class StudyPlots
         _ = (ix, iy);
         double Ext(NumericDistribution d, double u) => Convert.ToDouble(d.ToExternal(Interpolate(d, u)), CultureInfo.InvariantCulture);
         var figure = new Figure(
-                new Contour { X = grid.Select(u => Ext(dx, u)).ToArray(), Y = grid.Select(u => Ext(dy, u)).ToArray(), Z = z, Colorscale = "Viridis", Reversescale = study.Direction == StudyDirection.Maximize, Name = "GP surrogate mean" },
+                new Contour { X = grid.Select(u => Ext(dx, u)).ToArray(), Y = grid.Select(u => Ext(dy, u)).ToArray(), Z = z, Colorscale = "Viridis", Name = "GP surrogate mean", Extra = { ["reversescale"] = study.Direction == StudyDirection.Maximize } },
                 new Scatter { X = trials.Select(t => Num(t, xParam)).ToArray(), Y = trials.Select(t => Num(t, yParam)).ToArray(), Mode = "markers", Name = "trials", Marker = new Marker { Color = "white", Size = 6 } })
             .WithTitle(title ?? $"Contour of the objective over {xParam} and {yParam}", xParam, yParam);
         if (IsLog(dx)) figure.Layout.XAxis!.Type = "log";
