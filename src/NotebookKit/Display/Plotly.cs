@@ -117,6 +117,8 @@ public sealed class Line
     public double? Width { get; set; }
     /// <summary>"solid", "dash", "dot", "dashdot".</summary>
     public string? Dash { get; set; }
+    /// <summary>"linear", "hv" (steps), "spline".</summary>
+    public string? Shape { get; set; }
 }
 
 public sealed class Marker
@@ -150,4 +152,22 @@ public sealed class Layout
     /// <summary>"group", "stack", "overlay".</summary>
     public string? Barmode { get; set; }
     [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
+}
+
+/// <summary>Parallel coordinates: one vertical axis per dimension, one line per record (added for the tuning plots).</summary>
+public sealed class Parcoords : Trace
+{
+    public override string Type => "parcoords";
+    public List<ParcoordsDimension> Dimensions { get; } = [];
+    /// <summary>Line colouring, e.g. <c>new { color = values, colorscale = "Viridis", showscale = true }</c>.</summary>
+    public object? Line { get; set; }
+}
+
+public sealed class ParcoordsDimension
+{
+    public string? Label { get; set; }
+    public object? Values { get; set; }
+    public double[]? Range { get; set; }
+    public object? Tickvals { get; set; }
+    public object? Ticktext { get; set; }
 }

@@ -1,0 +1,274 @@
+using NotebookKit.Setup;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookKit.Tuning;
+
+/// <summary>Kernel hyperparameters: ARD length scales ℓ_d, output scale s (kernel variance) and noise variance σ².</summary>
+public sealed record GpHyperparameters(double[] LengthScales, double OutputScale, double Noise);
+
+/// <summary>Options of <see cref="GaussianProcess.Fit"/>.</summary>
+public sealed record GpFitOptions
+{
+    /// <summary>Noise variance floor (on standardised outputs); a deterministic objective uses exactly this.</summary>
+    public double MinimumNoise { get; init; } = 1e-6;
+    /// <summary>The objective has no noise: fix σ² at <see cref="MinimumNoise"/> instead of fitting it.</summary>
+    public bool Deterministic { get; init; }
+    /// <summary>Add the log priors to the marginal likelihood (maximum a posteriori).</summary>
+    public bool UsePriors { get; init; } = true;
+    /// <summary>Warm start, e.g. the previous fit's hyperparameters.</summary>
+    public GpHyperparameters? Initial { get; init; }
+    /// <summary>Standardise outputs to mean 0, variance 1 before fitting.</summary>
+    public bool Standardize { get; init; } = true;
+}
+
+/// <summary>
+/// A Gaussian process regressor in float64 on TorchSharp, as BoTorch and Optuna's GP sampler build theirs.
+/// Kernel: Matérn-5/2 with ARD, k(x, x') = s·(1 + √5·r + 5/3·r²)·exp(−√5·r), r² = Σ_d (x_d − x'_d)² / ℓ_d².
+/// Hyperparameters maximise log p(y | X) = −½ yᵀ(K + σ²I)⁻¹y − ½ log|K + σ²I| − n/2 log 2π plus log priors
+/// (Optuna's: −(0.1/λ + 0.1·λ) per inverse squared length scale λ = 1/ℓ², Gamma(2, 1) on s, Gamma(1.1, 30) on σ²),
+/// by box-bounded L-BFGS over log-parameters with autograd gradients. Solves use the Cholesky factor
+/// (jitter added and retried on failure), never an inverse. Introduced in 06-bayesian-optimization.
+/// </summary>
+public sealed class GaussianProcess : IDisposable
+{
+    const double Sqrt5 = 2.2360679774997896;
+    static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+    readonly Tensor x, alpha, cholesky, inverseSquaredLengthScales, outputScale;
+    readonly double yMean, yScale;
+
+    public GpHyperparameters Hyperparameters { get; }
+    /// <summary>log p(y | X, θ) of the (standardised) training outputs, without priors.</summary>
+    public double LogMarginalLikelihood { get; }
+    public int Count => (int)x.shape[0];
+    public int Dimensions => (int)x.shape[1];
+    /// <summary>Jitter that had to be added to the diagonal for the Cholesky factorisation to succeed (0 if none).</summary>
+    public double JitterUsed { get; }
+    public Device Device { get; }
+
+    GaussianProcess(Tensor x, Tensor y, GpHyperparameters h, double yMean, double yScale, Device device)
+    {
+        Device = device;
+        (this.x, this.yMean, this.yScale, Hyperparameters) = (x, yMean, yScale, h);
+        using var scope = NewDisposeScope();
+        inverseSquaredLengthScales = tensor(h.LengthScales.Select(l => 1 / (l * l)).ToArray(), float64, device).MoveToOuterDisposeScope();
+        outputScale = tensor(h.OutputScale, float64, device).MoveToOuterDisposeScope();
+        var k = Matern52(x, x, inverseSquaredLengthScales, outputScale);
+        var (l, jitter) = Cholesky(k, h.Noise);
+        JitterUsed = jitter;
+        cholesky = l.MoveToOuterDisposeScope();
+        alpha = cholesky_solve(y.unsqueeze(1), cholesky).squeeze(1).MoveToOuterDisposeScope();
+        LogMarginalLikelihood = (-0.5 * y.dot(alpha) - cholesky.diagonal().log().sum()).item<double>() - y.shape[0] * HalfLog2Pi;
+    }
+
+    /// <summary>Matérn-5/2 Gram matrix between the rows of <paramref name="a"/> and <paramref name="b"/>.</summary>
+    public static Tensor Matern52(Tensor a, Tensor b, Tensor inverseSquaredLengthScales, Tensor scale)
+    {
+        using var scope = NewDisposeScope();
+        var w = inverseSquaredLengthScales.sqrt();
+        var aw = a * w;
+        var bw = b * w;
+        // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b: one matrix product instead of an n×m×d difference tensor.
+        var d2 = (aw.square().sum(-1).unsqueeze(1) + bw.square().sum(-1).unsqueeze(0) - 2.0 * aw.matmul(bw.t())).clamp_min(0.0);
+        // r is clamped away from 0 so the gradient of sqrt stays finite; k'(r) → 0 there anyway.
+        var r = d2.clamp_min(1e-30).sqrt() * Sqrt5;
+        return (scale * (r + 1.0 + r.square() / 3.0) * (-r).exp()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Closed form of the kernel for one distance r (for tests and teaching): s·(1 + √5 r + 5/3 r²)·exp(−√5 r).</summary>
+    public static double Matern52(double r, double scale = 1) => scale * (1 + Sqrt5 * r + 5.0 / 3 * r * r) * Math.Exp(-Sqrt5 * r);
+
+    /// <summary>Cholesky factor of K + noise·I, adding jitter 1e-9, 1e-8, ... (relative to the mean diagonal) until it succeeds.</summary>
+    internal static (Tensor L, double Jitter) Cholesky(Tensor k, Tensor noise)
+    {
+        long n = k.shape[0];
+        var eye = torch.eye(n, dtype: float64, device: k.device);
+        var a = k + noise * eye;
+        double jitter = 0;
+        double scale = Math.Max(k.diagonal().mean().item<double>(), 1e-12);
+        for (int attempt = 0; attempt < 7; attempt++)
+        {
+            var (l, info) = linalg.cholesky_ex(jitter == 0 ? a : a + jitter * eye);
+            if (info.max().item<int>() == 0) return (l, jitter);
+            jitter = jitter == 0 ? 1e-9 * scale : jitter * 10;
+        }
+        throw new InvalidOperationException("The GP kernel matrix is not positive definite even with jitter 1e-3; inputs may contain NaN or duplicates with inconsistent outputs.");
+    }
+
+    static (Tensor L, double Jitter) Cholesky(Tensor k, double noise) => Cholesky(k, tensor(noise, float64, k.device));
+
+    /// <summary>Fits hyperparameters by maximum a posteriori and conditions on (x, y).</summary>
+    public static GaussianProcess Fit(double[][] x, double[] y, GpFitOptions? options = null)
+    {
+        options ??= new GpFitOptions();
+        var (xs, ys, mean, sd, device) = Prepare(x, y, options.Standardize);
+        int d = (int)xs.shape[1];
+        bool fitNoise = !options.Deterministic;
+        // θ = [log λ_1..d, log s, log(σ² − floor)]; boxes keep ℓ in [e^-5, e^5] and s in [e^-6, e^6].
+        int p = d + 1 + (fitNoise ? 1 : 0);
+        var lo = Enumerable.Repeat(-10.0, d).Append(-6).Concat(fitNoise ? [-20.0] : []).ToArray();
+        var hi = Enumerable.Repeat(10.0, d).Append(6).Concat(fitNoise ? [0.0] : []).ToArray();
+        var init = options.Initial is GpHyperparameters h0 && h0.LengthScales.Length == d
+            ? h0.LengthScales.Select(l => -2 * Math.Log(l)).Append(Math.Log(h0.OutputScale))
+                .Concat(fitNoise ? [Math.Log(Math.Max(h0.Noise - options.MinimumNoise, 1e-9))] : []).ToArray()
+            : Enumerable.Repeat(0.0, d).Append(0).Concat(fitNoise ? [Math.Log(1e-2)] : []).ToArray();
+        (double, double[]) Objective(double[] theta)
+        {
+            using var scope = NewDisposeScope();
+            var t = tensor(theta, float64, device).requires_grad_(true);
+            var loss = -LogPosterior(t, xs, ys, d, fitNoise, options.MinimumNoise, options.UsePriors);
+            if (!double.IsFinite(loss.item<double>())) return (double.PositiveInfinity, new double[theta.Length]);
+            loss.backward();
+            return (loss.item<double>(), t.grad!.data<double>().ToArray());
+        }
+        var best = BoxLbfgs.Minimize(Objective, init, lo, hi, maxIterations: 200, gradientTolerance: 1e-5);
+        if (options.Initial is not null && !double.IsFinite(best.Value))
+            best = BoxLbfgs.Minimize(Objective, new double[p], lo, hi, maxIterations: 200, gradientTolerance: 1e-5);
+        var theta = best.X;
+        var hyper = new GpHyperparameters(theta.Take(d).Select(v => 1 / Math.Sqrt(Math.Exp(v))).ToArray(), Math.Exp(theta[d]),
+            options.MinimumNoise + (fitNoise ? Math.Exp(theta[d + 1]) : 0));
+        return new GaussianProcess(xs, ys, hyper, mean, sd, device);
+    }
+
+    /// <summary>Conditions on (x, y) with given hyperparameters (no fitting).</summary>
+    public static GaussianProcess WithHyperparameters(double[][] x, double[] y, GpHyperparameters hyperparameters, bool standardize = false)
+    {
+        var (xs, ys, mean, sd, device) = Prepare(x, y, standardize);
+        if (hyperparameters.LengthScales.Length != xs.shape[1])
+            throw new ArgumentException($"{hyperparameters.LengthScales.Length} length scales for {xs.shape[1]} input dimensions.");
+        if (hyperparameters.LengthScales.Any(l => !(l > 0)) || !(hyperparameters.OutputScale > 0) || !(hyperparameters.Noise >= 0))
+            throw new ArgumentException("Length scales and output scale must be positive and noise non-negative.");
+        return new GaussianProcess(xs, ys, hyperparameters, mean, sd, device);
+    }
+
+    static (Tensor X, Tensor Y, double Mean, double Scale, Device Device) Prepare(double[][] x, double[] y, bool standardize)
+    {
+        if (x.Length == 0) throw new ArgumentException("A GP needs at least one observation.", nameof(x));
+        if (x.Length != y.Length) throw new ArgumentException($"x has {x.Length} rows but y has {y.Length} values.", nameof(y));
+        int d = x[0].Length;
+        if (d == 0 || x.Any(r => r.Length != d)) throw new ArgumentException("Every input row needs the same, positive number of columns.", nameof(x));
+        if (x.Any(r => r.Any(v => !double.IsFinite(v))) || y.Any(v => !double.IsFinite(v)))
+            throw new ArgumentException("GP inputs and outputs must be finite (no NaN or infinity).");
+        double mean = 0, scale = 1;
+        if (standardize)
+        {
+            mean = y.Average();
+            double sd = Math.Sqrt(y.Sum(v => (v - mean) * (v - mean)) / y.Length);
+            scale = sd > 1e-12 * Math.Max(1, Math.Abs(mean)) ? sd : 1;
+        }
+        var device = Kit.Device;
+        var xs = tensor(x.SelectMany(r => r).ToArray(), [x.Length, d], float64, device);
+        var ys = tensor(y.Select(v => (v - mean) / scale).ToArray(), float64, device);
+        return (xs, ys, mean, scale, device);
+    }
+
+    static Tensor LogPosterior(Tensor theta, Tensor x, Tensor y, int d, bool fitNoise, double minNoise, bool priors)
+    {
+        var lambda = theta.narrow(0, 0, d).exp();
+        var s = theta[d].exp();
+        var noise = fitNoise ? theta[d + 1].exp() + minNoise : tensor(minNoise, float64, x.device);
+        var k = Matern52(x, x, lambda, s);
+        var (l, _) = Cholesky(k, noise);
+        var alpha = cholesky_solve(y.unsqueeze(1), l).squeeze(1);
+        var lml = -0.5 * y.dot(alpha) - l.diagonal().log().sum() - y.shape[0] * HalfLog2Pi;
+        if (!priors) return lml;
+        var prior = -(0.1 / lambda + 0.1 * lambda).sum() + (s.log() - s);
+        if (fitNoise) prior = prior + (0.1 * noise.log() - 30.0 * noise);
+        return lml + prior;
+    }
+
+    /// <summary>The log marginal likelihood (no priors, no standardisation) at given hyperparameters, for checks.</summary>
+    public static double LogMarginalLikelihoodAt(double[][] x, double[] y, GpHyperparameters h)
+    {
+        using var gp = WithHyperparameters(x, y, h);
+        return gp.LogMarginalLikelihood;
+    }
+
+    /// <summary>
+    /// Gradient of the log marginal likelihood (no priors) with respect to θ = [log λ_d, log s, log σ²] by autograd,
+    /// at hyperparameters <paramref name="h"/>; for gradient checks against finite differences.
+    /// </summary>
+    public static double[] LogMarginalLikelihoodGradient(double[][] x, double[] y, GpHyperparameters h)
+    {
+        var (xs, ys, _, _, device) = Prepare(x, y, false);
+        using var scope = NewDisposeScope();
+        var theta = tensor(h.LengthScales.Select(l => -2 * Math.Log(l)).Append(Math.Log(h.OutputScale)).Append(Math.Log(h.Noise)).ToArray(), float64, device)
+            .requires_grad_(true);
+        int d = h.LengthScales.Length;
+        var lambda = theta.narrow(0, 0, d).exp();
+        var k = Matern52(xs, xs, lambda, theta[d].exp());
+        var (l, _) = Cholesky(k, theta[d + 1].exp());
+        var alpha = cholesky_solve(ys.unsqueeze(1), l).squeeze(1);
+        var lml = -0.5 * ys.dot(alpha) - l.diagonal().log().sum();
+        lml.backward();
+        return theta.grad!.data<double>().ToArray();
+    }
+
+    /// <summary>Posterior mean and standard deviation of the latent function (standardised scale) as tensors.</summary>
+    internal (Tensor Mean, Tensor Std) PosteriorStandardised(Tensor xq)
+    {
+        var ks = Matern52(xq, x, inverseSquaredLengthScales, outputScale);
+        var mean = ks.matmul(alpha);
+        var v = linalg.solve_triangular(cholesky, ks.t(), upper: false);
+        var variance = (outputScale - v.square().sum(dim: 0)).clamp_min(1e-12);
+        return (mean, variance.sqrt());
+    }
+
+    /// <summary>Posterior mean and standard deviation of f at each row, on the original output scale.</summary>
+    public (double[] Mean, double[] Std) Predict(double[][] xq)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (m, s) = PosteriorStandardised(ToTensor(xq));
+        return (m.data<double>().Select(v => v * yScale + yMean).ToArray(), s.data<double>().Select(v => v * yScale).ToArray());
+    }
+
+    internal Tensor ToTensor(double[][] xq)
+    {
+        if (xq.Any(r => r.Length != Dimensions)) throw new ArgumentException($"Query rows need {Dimensions} columns.", nameof(xq));
+        return tensor(xq.SelectMany(r => r).ToArray(), [xq.Length, Dimensions], float64, Device);
+    }
+
+    /// <summary>
+    /// log EI for minimisation: EI(x) = σ(x)·h(z), z = (best − μ(x))/σ(x), h(z) = φ(z) + zΦ(z), computed in log space
+    /// so it never underflows (see <see cref="LogH"/>). <paramref name="best"/> is on the original output scale.
+    /// </summary>
+    public double[] LogExpectedImprovement(double[][] xq, double best)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return LogEiStandardised(ToTensor(xq), (best - yMean) / yScale).data<double>().Select(v => v + Math.Log(yScale)).ToArray();
+    }
+
+    internal Tensor LogEiStandardised(Tensor xq, double bestStandardised)
+    {
+        var (m, s) = PosteriorStandardised(xq);
+        return LogH((bestStandardised - m) / s) + s.log();
+    }
+
+    internal double StandardiseValue(double y) => (y - yMean) / yScale;
+
+    /// <summary>
+    /// log h(z), h(z) = φ(z) + zΦ(z), stable for all z: directly for z > −3. Below, with t = −z, h = φ(t)·(1 − t·R(t))
+    /// where Mills' ratio R(t) = 1/(t + a), a = 1/(t + 2/(t + 3/(t + …))) (30 terms: relative error ~1e-12 for t ≥ 3),
+    /// so 1 − tR = a/(t + a) has no cancellation and log h = −t²/2 − ½ log 2π + log(a/(t + a)).
+    /// </summary>
+    public static Tensor LogH(Tensor z)
+    {
+        using var scope = NewDisposeScope();
+        var za = z.clamp_min(-3.0);
+        var direct = ((-0.5 * za.square()).exp() / Math.Sqrt(2 * Math.PI) + za * special.ndtr(za)).log();
+        if (z.min().item<double>() > -3) return direct.MoveToOuterDisposeScope(); // the usual case in local search
+        var t = (-z).clamp_min(3.0);
+        var acc = t.clone();
+        for (int k = 30; k >= 2; k--) acc = t + (double)k / acc;
+        var a = acc.reciprocal();
+        var tail = -0.5 * t.square() - HalfLog2Pi + (a / (t + a)).log();
+        return where(z > -3.0, direct, tail).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        x.Dispose(); alpha.Dispose(); cholesky.Dispose(); inverseSquaredLengthScales.Dispose(); outputScale.Dispose();
+    }
+}

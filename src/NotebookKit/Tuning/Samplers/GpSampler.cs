@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NotebookKit.Tuning;
+
+/// <summary>
+/// Bayesian optimisation with a Gaussian process (see <see cref="GaussianProcess"/>) and log expected improvement.
+/// After <c>nStartupTrials</c> random trials, each trial: encodes completed trials in the unit cube (log transform
+/// for log parameters, one-hot for categoricals), standardises their values (negated when maximising), fits the GP
+/// by MAP (warm-started from the previous fit), scores <c>nCandidates</c> scrambled-Halton points plus perturbations
+/// of the best points by log EI, refines the best <c>nLocalSearch</c> of them with box L-BFGS on autograd gradients,
+/// and rounds integers/steps (one-hot argmax for categoricals). Running trials of parallel workers enter as
+/// "constant liars" at the worst observed value, which pushes concurrent proposals apart.
+/// Introduced in 06-bayesian-optimization.
+/// </summary>
+public sealed class GpSampler : ISampler
+{
+    readonly Random random;
+    readonly RandomSampler fallback;
+    GpHyperparameters? previous;
+
+    public int NStartupTrials { get; }
+    public bool DeterministicObjective { get; }
+    public int NCandidates { get; }
+    public int NLocalSearch { get; }
+    /// <summary>The last fitted model, its encoding and the standardised incumbent, for plots; null before the first fit.</summary>
+    public (GaussianProcess Model, SpaceEncoding Encoding)? Last { get; private set; }
+    /// <summary>Seconds spent in the last relative sample (fit plus acquisition optimisation).</summary>
+    public double LastSuggestSeconds { get; private set; }
+
+    public GpSampler(int? seed = null, int nStartupTrials = 10, bool deterministicObjective = false, int nCandidates = 2048, int nLocalSearch = 8)
+    {
+        if (nStartupTrials < 1) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "Need at least one random startup trial.");
+        if (nCandidates < 1 || nLocalSearch < 0) throw new ArgumentOutOfRangeException(nameof(nCandidates), "nCandidates must be positive and nLocalSearch non-negative.");
+        random = seed is int s ? new Random(s) : new Random();
+        fallback = new RandomSampler(seed is int s2 ? s2 + 1 : null);
+        (NStartupTrials, DeterministicObjective, NCandidates, NLocalSearch) = (nStartupTrials, deterministicObjective, nCandidates, nLocalSearch);
+    }
+
+    public IReadOnlyDictionary<string, Distribution> InferRelativeSearchSpace(Study study, FrozenTrial trial) =>
+        SearchSpace.Intersection(study.GetTrials(TrialState.Complete));
+
+    public double SampleIndependent(Study study, FrozenTrial trial, string name, Distribution distribution) =>
+        fallback.SampleIndependent(study, trial, name, distribution);
+
+    public IReadOnlyDictionary<string, double> SampleRelative(Study study, FrozenTrial trial, IReadOnlyDictionary<string, Distribution> space)
+    {
+        if (space.Count == 0) return new Dictionary<string, double>();
+        var trials = study.GetTrials();
+        var encoding = new SpaceEncoding(space);
+        var complete = trials.Where(t => t.State == TrialState.Complete && t.Value is double v && double.IsFinite(v) && encoding.Covers(t)).ToArray();
+        if (complete.Length < NStartupTrials) return new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        double sign = study.Direction == StudyDirection.Minimize ? 1 : -1;
+        var x = complete.Select(t => encoding.Encode(t.InternalParams)).ToList();
+        var y = complete.Select(t => sign * t.Value!.Value).ToList();
+        double incumbent = y.Min();
+        double lie = y.Max();
+        foreach (var t in trials.Where(t => t.State == TrialState.Running && t.Number != trial.Number))
+        {
+            var pending = PendingParams(t);
+            if (!encoding.Names.All(pending.ContainsKey)) continue;
+            x.Add(encoding.Encode(pending));
+            y.Add(lie);
+        }
+        var result = Suggest(x.ToArray(), y.ToArray(), incumbent, encoding);
+        LastSuggestSeconds = clock.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    /// <summary>A running trial's parameters so far, completed by the relative sample it was given when it started.</summary>
+    static Dictionary<string, double> PendingParams(FrozenTrial t)
+    {
+        var pending = new Dictionary<string, double>(t.InternalParams);
+        if (t.SystemAttrs.TryGetValue("relative_params", out var r) && r is System.Collections.IDictionary d)
+            foreach (System.Collections.DictionaryEntry e in d)
+                if (e.Value is not null) pending.TryAdd((string)e.Key, Convert.ToDouble(e.Value, System.Globalization.CultureInfo.InvariantCulture));
+        return pending;
+    }
+
+    /// <summary>Fits the GP to (x, y) (minimisation) and returns the decoded maximiser of log EI.</summary>
+    internal Dictionary<string, double> Suggest(double[][] x, double[] y, double incumbent, SpaceEncoding encoding)
+    {
+        var model = GaussianProcess.Fit(x, y, new GpFitOptions { Deterministic = DeterministicObjective, Initial = previous });
+        previous = model.Hyperparameters;
+        if (Last is { } old) old.Model.Dispose();
+        Last = (model, encoding);
+        var best = MaximizeLogEi(model, encoding, x, y, model.StandardiseValue(incumbent));
+        return encoding.Decode(best);
+    }
+
+    double[] MaximizeLogEi(GaussianProcess model, SpaceEncoding encoding, double[][] x, double[] y, double incumbent)
+    {
+        int d = encoding.Dimensions;
+        var halton = new Halton(d, random);
+        var candidates = new List<double[]>(NCandidates + NCandidates / 4);
+        for (int i = 0; i < NCandidates; i++) candidates.Add(encoding.FromUnitSample(halton.Next(), random));
+        // Local candidates around the best observations: EI's maximum is often a small step from the incumbent.
+        var order = Enumerable.Range(0, y.Length).OrderBy(i => y[i]).Take(5).ToArray();
+        for (int i = 0; i < NCandidates / 4; i++)
+        {
+            var c = (double[])x[order[i % order.Length]].Clone();
+            double scale = i % 2 == 0 ? 0.1 : 0.01;
+            for (int j = 0; j < d; j++) if (encoding.Continuous[j]) c[j] = Math.Clamp(c[j] + scale * Gaussian(), 0, 1);
+            candidates.Add(c);
+        }
+        double[] scores;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            scores = model.LogEiStandardised(model.ToTensor(candidates.ToArray()), incumbent).data<double>().ToArray();
+        var starts = Enumerable.Range(0, candidates.Count).Where(i => double.IsFinite(scores[i]))
+            .OrderByDescending(i => scores[i]).Take(Math.Max(NLocalSearch, 1)).ToArray();
+        if (starts.Length == 0) return encoding.Snap(candidates[0]);
+        var bestPoint = encoding.Snap(candidates[starts[0]]);
+        double bestScore = Score(model, bestPoint, incumbent);
+        if (NLocalSearch == 0) return bestPoint;
+
+        int k = starts.Length;
+        var free = Enumerable.Range(0, d).Where(j => encoding.Continuous[j]).ToArray();
+        if (free.Length > 0)
+        {
+            var fixedPart = starts.Select(i => candidates[i]).ToArray();
+            var x0 = fixedPart.SelectMany(c => free.Select(j => c[j])).ToArray();
+            (double, double[]) NegLogEi(double[] v)
+            {
+                using var scope = NewDisposeScope();
+                var full = tensor(fixedPart.SelectMany(c => c).ToArray(), [k, d], float64, model.Device);
+                var moving = tensor(v, [k, free.Length], float64, model.Device).requires_grad_(true);
+                var index = tensor(free.Select(j => (long)j).ToArray(), int64, model.Device);
+                full = full.index_copy(1, index, moving);
+                var loss = -model.LogEiStandardised(full, incumbent).sum();
+                double value = loss.item<double>();
+                if (!double.IsFinite(value)) return (double.PositiveInfinity, new double[v.Length]);
+                loss.backward();
+                return (value, moving.grad!.data<double>().ToArray());
+            }
+            var refined = BoxLbfgs.Minimize(NegLogEi, x0, new double[x0.Length], Enumerable.Repeat(1.0, x0.Length).ToArray(), maxIterations: 50, gradientTolerance: 1e-6);
+            for (int s = 0; s < k; s++)
+            {
+                var c = (double[])fixedPart[s].Clone();
+                for (int j = 0; j < free.Length; j++) c[free[j]] = refined.X[s * free.Length + j];
+                var snapped = encoding.Snap(c);
+                double score = Score(model, snapped, incumbent);
+                if (score > bestScore) (bestScore, bestPoint) = (score, snapped);
+            }
+        }
+        return bestPoint;
+    }
+
+    static double Score(GaussianProcess model, double[] point, double incumbent)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return model.LogEiStandardised(model.ToTensor([point]), incumbent).item<double>();
+    }
+
+    double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}

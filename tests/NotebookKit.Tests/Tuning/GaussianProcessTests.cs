@@ -1,0 +1,133 @@
+using System.Text.Json;
+using NotebookKit.Tuning;
+using TorchSharp;
+
+namespace NotebookKit.Tests.Tuning;
+
+public class GaussianProcessTests
+{
+    static readonly JsonElement Sklearn = JsonDocument.Parse(File.ReadAllText(
+        Path.Combine(TestPaths.RepoRoot, "tests/NotebookKit.Tests/Tuning/References/gp_sklearn.json"))).RootElement;
+
+    static double[][] Rows(string key) => Sklearn.GetProperty(key).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+    static double[] Values(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+
+    static GpHyperparameters Hyper(JsonElement c) =>
+        new(Values(c.GetProperty("length_scales")), c.GetProperty("output_scale").GetDouble(), c.GetProperty("noise").GetDouble());
+
+    [Fact]
+    public void Matern52KernelMatchesItsClosedFormAtKnownDistances()
+    {
+        // k(r) = (1 + √5 r + 5/3 r²) e^{−√5 r}: k(0) = 1, k(1) = (1 + √5 + 5/3) e^{−√5}.
+        Assert.Equal(1.0, GaussianProcess.Matern52(0), 15);
+        Assert.Equal((1 + Math.Sqrt(5) + 5.0 / 3) * Math.Exp(-Math.Sqrt(5)), GaussianProcess.Matern52(1), 15);
+        var a = torch.tensor(new double[] { 0, 0, 3, 4 }, [2, 2], torch.float64);
+        var b = torch.tensor(new double[] { 0, 0 }, [1, 2], torch.float64);
+        // ARD: length scales (3, 4) make the point (3, 4) sit at r = √2 from the origin; scale 2 doubles the kernel.
+        var k = GaussianProcess.Matern52(a, b, torch.tensor(new[] { 1 / 9.0, 1 / 16.0 }, torch.float64), torch.tensor(2.0, torch.float64));
+        Assert.Equal(2.0, k[0, 0].item<double>(), 12);
+        Assert.Equal(GaussianProcess.Matern52(Math.Sqrt(2), 2), k[1, 0].item<double>(), 12);
+    }
+
+    [Fact]
+    public void LogMarginalLikelihoodEqualsScikitLearns()
+    {
+        var x = Rows("x"); var y = Values(Sklearn.GetProperty("y"));
+        foreach (var c in Sklearn.GetProperty("cases").EnumerateArray())
+            Assert.Equal(c.GetProperty("lml").GetDouble(), GaussianProcess.LogMarginalLikelihoodAt(x, y, Hyper(c)), 8);
+    }
+
+    [Fact]
+    public void PosteriorMeanAndVarianceEqualScikitLearns()
+    {
+        var x = Rows("x"); var y = Values(Sklearn.GetProperty("y")); var xq = Rows("xq");
+        foreach (var c in Sklearn.GetProperty("cases").EnumerateArray())
+        {
+            var h = Hyper(c);
+            using var gp = GaussianProcess.WithHyperparameters(x, y, h);
+            var (mean, std) = gp.Predict(xq);
+            var refMean = Values(c.GetProperty("mean"));
+            var refStd = Values(c.GetProperty("std_with_noise"));
+            for (int i = 0; i < xq.Length; i++)
+            {
+                Assert.Equal(refMean[i], mean[i], 8);
+                Assert.Equal(refStd[i], Math.Sqrt(std[i] * std[i] + h.Noise), 8); // sklearn's std includes the white noise
+            }
+        }
+    }
+
+    [Fact]
+    public void AutogradGradientOfTheLikelihoodMatchesScikitLearnAndFiniteDifferences()
+    {
+        var x = Rows("x"); var y = Values(Sklearn.GetProperty("y"));
+        foreach (var c in Sklearn.GetProperty("cases").EnumerateArray())
+        {
+            var h = Hyper(c);
+            var grad = GaussianProcess.LogMarginalLikelihoodGradient(x, y, h); // θ = [log λ_d, log s, log σ²], λ = 1/ℓ²
+            var gradLogL = Values(c.GetProperty("grad_log_l"));
+            for (int d = 0; d < 3; d++) Assert.Equal(gradLogL[d] / -2, grad[d], 6); // ∂/∂log λ = −½ ∂/∂log ℓ
+            Assert.Equal(c.GetProperty("grad_log_s").GetDouble(), grad[3], 6);
+            Assert.Equal(c.GetProperty("grad_log_noise").GetDouble(), grad[4], 6);
+            // Central differences in log σ² as a second, library-free check.
+            const double e = 1e-5;
+            double up = GaussianProcess.LogMarginalLikelihoodAt(x, y, h with { Noise = h.Noise * Math.Exp(e) });
+            double down = GaussianProcess.LogMarginalLikelihoodAt(x, y, h with { Noise = h.Noise * Math.Exp(-e) });
+            Assert.Equal((up - down) / (2 * e), grad[4], 5);
+        }
+    }
+
+    [Fact]
+    public void NoiselessPosteriorInterpolatesTheTrainingPoints()
+    {
+        var x = Rows("x"); var y = Values(Sklearn.GetProperty("y"));
+        using var gp = GaussianProcess.WithHyperparameters(x, y, new GpHyperparameters([0.4, 0.4, 0.4], 1.0, 1e-10));
+        var (mean, std) = gp.Predict(x);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(y[i], mean[i], 5);
+            Assert.True(std[i] < 1e-3, $"std at training point {i} is {std[i]}");
+        }
+    }
+
+    [Fact]
+    public void FittingRecoversTheLengthScaleOrderingOfAnAnisotropicFunction()
+    {
+        // f varies fast in x0 and not at all in x1: the fitted ℓ0 must be much shorter than ℓ1.
+        var random = new Random(1);
+        var x = Enumerable.Range(0, 30).Select(_ => new[] { random.NextDouble(), random.NextDouble() }).ToArray();
+        var y = x.Select(r => Math.Sin(8 * r[0])).ToArray();
+        using var gp = GaussianProcess.Fit(x, y, new GpFitOptions { Deterministic = true });
+        Assert.True(gp.Hyperparameters.LengthScales[0] * 5 < gp.Hyperparameters.LengthScales[1],
+            $"length scales {string.Join(", ", gp.Hyperparameters.LengthScales)}");
+        var (mean, _) = gp.Predict([[0.5, 0.5]]);
+        Assert.Equal(Math.Sin(4), mean[0], 2);
+    }
+
+    [Fact]
+    public void DuplicatedInputsFactoriseThanksToJitter()
+    {
+        var x = new[] { new[] { 0.5 }, new[] { 0.5 }, new[] { 0.2 } };
+        using var gp = GaussianProcess.WithHyperparameters(x, [1.0, 1.0, 0.0], new GpHyperparameters([0.3], 1, 0));
+        Assert.True(gp.JitterUsed > 0);
+        Assert.Equal(1.0, gp.Predict([[0.5]]).Mean[0], 4);
+    }
+
+    [Fact]
+    public void LogHMatchesFiftyDigitArithmeticIncludingTheFarTail()
+    {
+        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests/NotebookKit.Tests/Tuning/References/log_ei_mpmath.json"))).RootElement;
+        var z = Values(doc.GetProperty("z")); var expected = Values(doc.GetProperty("log_h"));
+        var actual = GaussianProcess.LogH(torch.tensor(z, torch.float64)).data<double>().ToArray();
+        for (int i = 0; i < z.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-7 * Math.Max(1, Math.Abs(expected[i])), $"z={z[i]}: {actual[i]} vs {expected[i]}");
+    }
+
+    [Fact]
+    public void BadInputsAreRejectedWithAClearMessage()
+    {
+        Assert.Throws<ArgumentException>(() => GaussianProcess.Fit([[0.1], [0.2]], [1.0]));
+        var e = Assert.Throws<ArgumentException>(() => GaussianProcess.Fit([[0.1], [0.2]], [1.0, double.NaN]));
+        Assert.Contains("finite", e.Message);
+        Assert.Throws<ArgumentException>(() => GaussianProcess.WithHyperparameters([[0.1]], [1.0], new GpHyperparameters([-1], 1, 0)));
+    }
+}
