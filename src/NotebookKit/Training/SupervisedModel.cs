@@ -47,7 +47,10 @@ public sealed class DelegateModel(Action<Tensor, Tensor> fit, Func<Tensor, Tenso
     public Tensor Predict(Tensor x) => predict(x);
 }
 
-/// <summary>Scores of (model outputs, true labels); higher is better, as scikit-learn's scorers.</summary>
+/// <summary>
+/// Scores of (model outputs, true labels) for cross-validation and searches; higher is better, as scikit-learn's
+/// scorers. They turn outputs into predictions and delegate to <see cref="NotebookKit.Metrics.Score"/>.
+/// </summary>
 public static class Scorers
 {
     /// <summary>Fraction of rows whose predicted class equals the label: arg-max of [n, C] outputs, or [n] outputs rounded.</summary>
@@ -55,8 +58,7 @@ public static class Scorers
     {
         using var scope = NewDisposeScope();
         CheckRows(outputs, labels);
-        var predicted = outputs.dim() == 2 ? outputs.argmax(1) : outputs.round().to_type(ScalarType.Int64);
-        return predicted.eq(labels.to(predicted.device).to_type(ScalarType.Int64)).to_type(ScalarType.Float64).mean().item<double>();
+        return NotebookKit.Metrics.Score.Accuracy(labels.to_type(ScalarType.Int64), PredictedClasses(outputs));
     }
 
     /// <summary>Mean of per-class recall; chance level is 1 / classes even on imbalanced data.</summary>
@@ -64,13 +66,7 @@ public static class Scorers
     {
         using var scope = NewDisposeScope();
         CheckRows(outputs, labels);
-        var predicted = (outputs.dim() == 2 ? outputs.argmax(1) : outputs.round().to_type(ScalarType.Int64)).cpu().data<long>().ToArray();
-        var truth = labels.cpu().to_type(ScalarType.Int64).data<long>().ToArray();
-        return truth.Distinct().Average(c =>
-        {
-            var rows = Enumerable.Range(0, truth.Length).Where(i => truth[i] == c).ToArray();
-            return rows.Count(i => predicted[i] == c) / (double)rows.Length;
-        });
+        return NotebookKit.Metrics.Score.BalancedAccuracy(labels.to_type(ScalarType.Int64), PredictedClasses(outputs));
     }
 
     /// <summary>-(1/n) Σ (y - ŷ)²: negated so that higher is better.</summary>
@@ -78,8 +74,7 @@ public static class Scorers
     {
         using var scope = NewDisposeScope();
         CheckRows(outputs, targets);
-        var p = outputs.reshape(-1).to_type(ScalarType.Float64);
-        return -(p - targets.to(p.device).to_type(ScalarType.Float64)).square().mean().item<double>();
+        return -NotebookKit.Metrics.Score.MeanSquaredError(targets.reshape(-1), outputs.reshape(-1));
     }
 
     /// <summary>R² = 1 - Σ (y - ŷ)² / Σ (y - ȳ)².</summary>
@@ -87,10 +82,11 @@ public static class Scorers
     {
         using var scope = NewDisposeScope();
         CheckRows(outputs, targets);
-        var p = outputs.reshape(-1).to_type(ScalarType.Float64);
-        var t = targets.to(p.device).to_type(ScalarType.Float64);
-        return 1 - (t - p).square().sum().item<double>() / (t - t.mean()).square().sum().item<double>();
+        return NotebookKit.Metrics.Score.R2(targets.reshape(-1), outputs.reshape(-1));
     }
+
+    static Tensor PredictedClasses(Tensor outputs) =>
+        outputs.dim() == 2 ? outputs.argmax(1) : outputs.round().to_type(ScalarType.Int64);
 
     static void CheckRows(Tensor outputs, Tensor labels)
     {
