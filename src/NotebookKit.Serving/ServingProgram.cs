@@ -19,7 +19,7 @@ public static class ServingProgram
         Development certificate: run `dotnet dev-certs https --trust` once, then --urls https://127.0.0.1:8443 without --cert.
         """;
 
-    public static async Task<int> Main(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var options = new ServingOptions { Urls = ["http://127.0.0.1:8080"] };
