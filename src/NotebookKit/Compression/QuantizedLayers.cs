@@ -60,15 +60,7 @@ public sealed class QuantizedLinear : Module<Tensor, Tensor>, IQuantizedLayer
         InFeatures = linear.in_features;
         OutFeatures = linear.out_features;
         DynamicActivations = dynamicActivations;
-        using (no_grad())
-        {
-            var w = linear.weight!.detach();
-            observed = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
-            weight_int8 = Quantization.Quantize(w, observed);
-            scales = tensor(observed.Scales, device: w.device);
-            zero_points = tensor(observed.ZeroPoints, device: w.device);
-            bias = linear.bias?.detach().clone();
-        }
+        (observed, weight_int8, scales, zero_points, bias) = QuantizedLayer.QuantizeWeights(linear.weight!, linear.bias, dtype, scheme, perChannel);
         RegisterComponents();
     }
 
@@ -144,15 +136,7 @@ public sealed class QuantizedConv2d : Module<Tensor, Tensor>, IQuantizedLayer
         stride = conv.stride.ToArray();
         padding = conv.padding.ToArray();
         dilation = conv.dilation.ToArray();
-        using (no_grad())
-        {
-            var w = conv.weight!.detach();
-            observed = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
-            weight_int8 = Quantization.Quantize(w, observed);
-            scales = tensor(observed.Scales, device: w.device);
-            zero_points = tensor(observed.ZeroPoints, device: w.device);
-            bias = conv.bias?.detach().clone();
-        }
+        (observed, weight_int8, scales, zero_points, bias) = QuantizedLayer.QuantizeWeights(conv.weight!, conv.bias, dtype, scheme, perChannel);
         RegisterComponents();
     }
 
@@ -167,6 +151,17 @@ public sealed class QuantizedConv2d : Module<Tensor, Tensor>, IQuantizedLayer
 
 static class QuantizedLayer
 {
+    /// <summary>Observes and quantises a layer's weight (per output channel when asked); the bias stays float.</summary>
+    public static (QuantParams Observed, Tensor Int8, Tensor Scales, Tensor ZeroPoints, Tensor? Bias) QuantizeWeights(
+        Tensor weight, Tensor? bias, QuantDtype dtype, QuantScheme scheme, bool perChannel)
+    {
+        using var _ = no_grad();
+        var w = weight.detach();
+        var observed = Quantization.Observe(w, dtype, scheme, perChannel ? 0 : null);
+        return (observed, Quantization.Quantize(w, observed), tensor(observed.Scales, device: w.device),
+            tensor(observed.ZeroPoints, device: w.device), bias?.detach().clone());
+    }
+
     public static QuantParams CurrentParams(QuantParams observed, Tensor scales, Tensor zeroPoints) => observed with
     {
         Scales = scales.to_type(ScalarType.Float32).cpu().data<float>().ToArray(),
