@@ -123,6 +123,65 @@ public class GaussianProcessTests
     }
 
     [Fact]
+    public void LogHSlopeMatchesFiftyDigitArithmeticIncludingTheFarTail()
+    {
+        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests/NotebookKit.Tests/Tuning/References/log_ei_mpmath.json"))).RootElement;
+        var z = Values(doc.GetProperty("z")); var expected = Values(doc.GetProperty("log_h_slope"));
+        var actual = GaussianProcess.LogHWithSlope(torch.tensor(z, torch.float64)).Slope.data<double>().ToArray();
+        for (int i = 0; i < z.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-7 * Math.Max(1, Math.Abs(expected[i])), $"z={z[i]}: {actual[i]} vs {expected[i]}");
+    }
+
+    [Theory]
+    [InlineData(-0.5)] // incumbent near the data: z mostly in (−3, 3)
+    [InlineData(-40.0)] // far below every prediction: z < −3, the continued-fraction tail
+    public void LogEiGradientMatchesAutogradAndFiniteDifferences(double best)
+    {
+        var c = Sklearn.GetProperty("cases")[0];
+        var x = Rows("x");
+        using var gp = GaussianProcess.WithHyperparameters(x, Values(Sklearn.GetProperty("y")), Hyper(c));
+        // Query points: the fixture's, one a hair from a training point (σ → 0) and one far outside the data.
+        var queries = Rows("xq").Append(x[3].Select(v => v + 1e-4).ToArray()).Append([1.7, -0.4, 2.2]).ToArray();
+        using var scope = torch.NewDisposeScope();
+        var (value, gradient) = gp.LogEiAndGradientStandardised(gp.ToTensor(queries), best);
+        var g = gradient.data<double>().ToArray();
+
+        var xq = gp.ToTensor(queries).requires_grad_(true);
+        var reference = gp.LogEiStandardised(xq, best);
+        reference.sum().backward();
+        var autograd = xq.grad!.data<double>().ToArray();
+        var values = value.data<double>().ToArray();
+        var referenceValues = reference.detach().data<double>().ToArray();
+        for (int i = 0; i < queries.Length; i++)
+        {
+            Assert.True(Math.Abs(referenceValues[i] - values[i]) <= 1e-12 * Math.Max(1, Math.Abs(referenceValues[i])), $"query {i}: {values[i]} vs {referenceValues[i]}");
+            for (int j = 0; j < 3; j++)
+            {
+                double a = autograd[i * 3 + j], h = g[i * 3 + j];
+                Assert.True(Math.Abs(a - h) <= 1e-7 * Math.Max(1, Math.Abs(a)), $"query {i}, dim {j}: closed form {h} vs autograd {a}");
+                // Central differences of the public log EI (WithHyperparameters does not standardise: same scale).
+                const double step = 1e-6;
+                var plus = queries[i].ToArray(); plus[j] += step;
+                var minus = queries[i].ToArray(); minus[j] -= step;
+                var f = gp.LogExpectedImprovement([plus, minus], best);
+                double numeric = (f[0] - f[1]) / (2 * step);
+                Assert.True(Math.Abs(numeric - h) <= 1e-4 * Math.Max(1, Math.Abs(h)), $"query {i}, dim {j}: closed form {h} vs finite difference {numeric}");
+            }
+        }
+    }
+
+    [Fact]
+    public void FittingWorksInsideANoGradBlock()
+    {
+        // A notebook may call Fit inside torch.no_grad(); the likelihood's gradients must still be there.
+        using var _ = torch.no_grad();
+        var x = Enumerable.Range(0, 12).Select(i => new[] { i / 11.0 }).ToArray();
+        using var gp = GaussianProcess.Fit(x, x.Select(r => Math.Sin(6 * r[0])).ToArray(), new GpFitOptions { Deterministic = true });
+        Assert.Equal(Math.Sin(6 * x[5][0]), gp.Predict([x[5]]).Mean[0], 3);
+        Assert.False(torch.is_grad_enabled());
+    }
+
+    [Fact]
     public void BadInputsAreRejectedWithAClearMessage()
     {
         Assert.Throws<ArgumentException>(() => GaussianProcess.Fit([[0.1], [0.2]], [1.0]));

@@ -9,7 +9,7 @@ namespace NotebookKit.Tuning;
 /// After <c>nStartupTrials</c> random trials, each trial: encodes completed trials in the unit cube (log transform
 /// for log parameters, one-hot for categoricals), standardises their values (negated when maximising), fits the GP
 /// by MAP (warm-started from the previous fit), scores <c>nCandidates</c> scrambled-Halton points plus perturbations
-/// of the best points by log EI, refines the best <c>nLocalSearch</c> of them with box L-BFGS on autograd gradients,
+/// of the best points by log EI, refines the best <c>nLocalSearch</c> of them with box L-BFGS on log EI's closed-form gradient,
 /// and rounds integers/steps (one-hot argmax for categoricals). Running trials of parallel workers enter as
 /// "constant liars" at the worst observed value, which pushes concurrent proposals apart.
 /// Introduced in 06-bayesian-optimization.
@@ -112,47 +112,41 @@ public sealed class GpSampler : ISampler
         var starts = Enumerable.Range(0, candidates.Count).Where(i => double.IsFinite(scores[i]))
             .OrderByDescending(i => scores[i]).Take(Math.Max(NLocalSearch, 1)).ToArray();
         if (starts.Length == 0) return encoding.Snap(candidates[0]);
-        var bestPoint = encoding.Snap(candidates[starts[0]]);
-        double bestScore = Score(model, bestPoint, incumbent);
-        if (NLocalSearch == 0) return bestPoint;
-
-        int k = starts.Length;
+        var points = new List<double[]> { encoding.Snap(candidates[starts[0]]) };
         var free = Enumerable.Range(0, d).Where(j => encoding.Continuous[j]).ToArray();
-        if (free.Length > 0)
+        if (NLocalSearch > 0 && free.Length > 0)
         {
-            var fixedPart = starts.Select(i => candidates[i]).ToArray();
-            var x0 = fixedPart.SelectMany(c => free.Select(j => c[j])).ToArray();
+            // One box L-BFGS over all starts at once (their log EI summed), moving only the continuous coordinates.
+            int k = starts.Length;
+            var rows = starts.Select(i => (double[])candidates[i].Clone()).ToArray();
+            double[] Rows(double[] v)
+            {
+                for (int s = 0; s < k; s++) for (int j = 0; j < free.Length; j++) rows[s][free[j]] = v[s * free.Length + j];
+                return rows.SelectMany(r => r).ToArray();
+            }
             (double, double[]) NegLogEi(double[] v)
             {
                 using var scope = NewDisposeScope();
-                var full = tensor(fixedPart.SelectMany(c => c).ToArray(), [k, d], float64, model.Device);
-                var moving = tensor(v, [k, free.Length], float64, model.Device).requires_grad_(true);
-                var index = tensor(free.Select(j => (long)j).ToArray(), int64, model.Device);
-                full = full.index_copy(1, index, moving);
-                var loss = -model.LogEiStandardised(full, incumbent).sum();
-                double value = loss.item<double>();
-                if (!double.IsFinite(value)) return (double.PositiveInfinity, new double[v.Length]);
-                loss.backward();
-                return (value, moving.grad!.data<double>().ToArray());
+                var (value, gradient) = model.LogEiAndGradientStandardised(tensor(Rows(v), [k, d], float64, model.Device), incumbent);
+                double total = -value.sum().item<double>();
+                if (!double.IsFinite(total)) return (double.PositiveInfinity, new double[v.Length]);
+                var g = gradient.data<double>().ToArray();
+                return (total, Enumerable.Range(0, v.Length).Select(i => -g[i / free.Length * d + free[i % free.Length]]).ToArray());
             }
-            var refined = BoxLbfgs.Minimize(NegLogEi, x0, new double[x0.Length], Enumerable.Repeat(1.0, x0.Length).ToArray(), maxIterations: 50, gradientTolerance: 1e-6);
-            for (int s = 0; s < k; s++)
-            {
-                var c = (double[])fixedPart[s].Clone();
-                for (int j = 0; j < free.Length; j++) c[free[j]] = refined.X[s * free.Length + j];
-                var snapped = encoding.Snap(c);
-                double score = Score(model, snapped, incumbent);
-                if (score > bestScore) (bestScore, bestPoint) = (score, snapped);
-            }
+            var x0 = rows.SelectMany(c => free.Select(j => c[j])).ToArray();
+            var refined = BoxLbfgs.Minimize(NegLogEi, x0, new double[x0.Length], Enumerable.Repeat(1.0, x0.Length).ToArray(),
+                maxIterations: 20, gradientTolerance: 1e-4);
+            Rows(refined.X);
+            points.AddRange(rows.Select(encoding.Snap));
         }
-        return bestPoint;
-    }
-
-    static double Score(GaussianProcess model, double[] point, double incumbent)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return model.LogEiStandardised(model.ToTensor([point]), incumbent).item<double>();
+        // Snapping integers and steps moves points, so the winner is chosen by log EI at the snapped points.
+        double[] final;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            final = model.LogEiStandardised(model.ToTensor(points.ToArray()), incumbent).data<double>().ToArray();
+        int best = 0;
+        for (int i = 1; i < final.Length; i++) if (final[i] > final[best]) best = i;
+        return points[best];
     }
 
     double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

@@ -2,7 +2,7 @@
     /usr/bin/python3 tests/NotebookKit.Tests/Tuning/References/make_references.py
 Writes gp_sklearn.json (scikit-learn 1.2 GaussianProcessRegressor with C * Matern(nu=2.5) + White at fixed
 hyperparameters: log marginal likelihood, its gradient in log-hyperparameters, posterior mean and std) and
-log_ei_mpmath.json (log(phi(z) + z Phi(z)) at 50-digit precision)."""
+log_ei_mpmath.json (log(phi(z) + z Phi(z)) and its derivative at 50-digit precision)."""
 import json, os
 import numpy as np
 import mpmath
@@ -33,5 +33,9 @@ zs = [-1e3, -200.0, -40.0, -10.0, -5.0, -3.5, -3.0, -2.999, -1.0, 0.0, 0.5, 2.0,
 def log_h(z):
     z = mpmath.mpf(z)
     return float(mpmath.log(mpmath.npdf(z) + z * mpmath.ncdf(z)))
-json.dump(dict(z=zs, log_h=[log_h(z) for z in zs]), open(os.path.join(here, "log_ei_mpmath.json"), "w"), indent=1)
+def log_h_slope(z):  # d/dz log h = Phi(z) / h(z), since h' = Phi
+    z = mpmath.mpf(z)
+    return float(mpmath.ncdf(z) / (mpmath.npdf(z) + z * mpmath.ncdf(z)))
+json.dump(dict(z=zs, log_h=[log_h(z) for z in zs], log_h_slope=[log_h_slope(z) for z in zs]),
+          open(os.path.join(here, "log_ei_mpmath.json"), "w"), indent=1)
 print("wrote", here)
