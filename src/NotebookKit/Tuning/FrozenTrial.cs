@@ -29,6 +29,17 @@ public sealed class FrozenTrial
     public IReadOnlyDictionary<string, object> Params =>
         InternalParams.ToDictionary(p => p.Key, p => Distributions[p.Key].ToExternal(p.Value));
 
+    /// <summary>Internal parameters so far, completed by the relative sample the trial was given when it started
+    /// (for a running trial, the values its objective has not asked for yet).</summary>
+    internal Dictionary<string, double> PendingParams()
+    {
+        var pending = new Dictionary<string, double>(InternalParams);
+        if (SystemAttrs.TryGetValue("relative_params", out var r) && r is System.Collections.IDictionary d)
+            foreach (System.Collections.DictionaryEntry e in d)
+                if (e.Value is not null) pending.TryAdd((string)e.Key, Convert.ToDouble(e.Value, System.Globalization.CultureInfo.InvariantCulture));
+        return pending;
+    }
+
     public TimeSpan? Duration => Start is DateTime s && Complete is DateTime c ? c - s : null;
     public int? LastStep => IntermediateValues.Count == 0 ? null : IntermediateValues.Keys.Max();
 

@@ -132,6 +132,21 @@ public class GaussianProcessTests
             Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-7 * Math.Max(1, Math.Abs(expected[i])), $"z={z[i]}: {actual[i]} vs {expected[i]}");
     }
 
+    [Fact]
+    public void NormalLogCdfAndLogMassMatchFiftyDigitArithmeticInBothTails()
+    {
+        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "tests/NotebookKit.Tests/Tuning/References/log_ei_mpmath.json"))).RootElement;
+        var z = Values(doc.GetProperty("z")); var logCdf = Values(doc.GetProperty("log_cdf"));
+        var actual = StandardNormal.LogCdf(torch.tensor(z, torch.float64)).data<double>().ToArray();
+        for (int i = 0; i < z.Length; i++)
+            Assert.True(Math.Abs(actual[i] - logCdf[i]) <= 1e-9 * Math.Max(1e-6, Math.Abs(logCdf[i])), $"log Φ({z[i]}): {actual[i]} vs {logCdf[i]}");
+        var intervals = doc.GetProperty("intervals").EnumerateArray().Select(Values).ToArray(); var logMass = Values(doc.GetProperty("log_mass"));
+        var mass = StandardNormal.LogMass(torch.tensor(intervals.Select(p => p[0]).ToArray(), torch.float64), torch.tensor(intervals.Select(p => p[1]).ToArray(), torch.float64))
+            .data<double>().ToArray();
+        for (int i = 0; i < intervals.Length; i++)
+            Assert.True(Math.Abs(mass[i] - logMass[i]) <= 1e-8 * Math.Max(1, Math.Abs(logMass[i])), $"[{intervals[i][0]}, {intervals[i][1]}]: {mass[i]} vs {logMass[i]}");
+    }
+
     [Theory]
     [InlineData(-0.5)] // incumbent near the data: z mostly in (−3, 3)
     [InlineData(-40.0)] // far below every prediction: z < −3, the continued-fraction tail

@@ -320,8 +320,7 @@ public sealed class GaussianProcess : IDisposable
         var directSlope = slope ? cdf / direct.exp() : null;
         if (z.min().item<double>() > -3) return (direct.MoveToOuterDisposeScope(), directSlope?.MoveToOuterDisposeScope()!); // the usual case in local search
         var t = (-z).clamp_min(3.0);
-        var acc = t.clone();
-        for (int k = 30; k >= 2; k--) acc = t + (double)k / acc;
+        var acc = StandardNormal.MillsFraction(t);
         var a = acc.reciprocal();
         var tail = -0.5 * t.square() - HalfLog2Pi + (a / (t + a)).log();
         var inside = z > -3.0;

@@ -59,7 +59,7 @@ public sealed class GpSampler : ISampler
         double lie = y.Max();
         foreach (var t in trials.Where(t => t.State == TrialState.Running && t.Number != trial.Number))
         {
-            var pending = PendingParams(t);
+            var pending = t.PendingParams();
             if (!encoding.Names.All(pending.ContainsKey)) continue;
             x.Add(encoding.Encode(pending));
             y.Add(lie);
@@ -67,16 +67,6 @@ public sealed class GpSampler : ISampler
         var result = Suggest(x.ToArray(), y.ToArray(), incumbent, encoding);
         LastSuggestSeconds = clock.Elapsed.TotalSeconds;
         return result;
-    }
-
-    /// <summary>A running trial's parameters so far, completed by the relative sample it was given when it started.</summary>
-    static Dictionary<string, double> PendingParams(FrozenTrial t)
-    {
-        var pending = new Dictionary<string, double>(t.InternalParams);
-        if (t.SystemAttrs.TryGetValue("relative_params", out var r) && r is System.Collections.IDictionary d)
-            foreach (System.Collections.DictionaryEntry e in d)
-                if (e.Value is not null) pending.TryAdd((string)e.Key, Convert.ToDouble(e.Value, System.Globalization.CultureInfo.InvariantCulture));
-        return pending;
     }
 
     /// <summary>Fits the GP to (x, y) (minimisation) and returns the decoded maximiser of log EI.</summary>

@@ -2,7 +2,8 @@
     /usr/bin/python3 tests/NotebookKit.Tests/Tuning/References/make_references.py
 Writes gp_sklearn.json (scikit-learn 1.2 GaussianProcessRegressor with C * Matern(nu=2.5) + White at fixed
 hyperparameters: log marginal likelihood, its gradient in log-hyperparameters, posterior mean and std) and
-log_ei_mpmath.json (log(phi(z) + z Phi(z)) and its derivative at 50-digit precision)."""
+log_ei_mpmath.json (log(phi(z) + z Phi(z)) and its derivative, log Phi(z) and log(Phi(b) - Phi(a)), at 50-digit
+precision)."""
 import json, os
 import numpy as np
 import mpmath
@@ -36,6 +37,15 @@ def log_h(z):
 def log_h_slope(z):  # d/dz log h = Phi(z) / h(z), since h' = Phi
     z = mpmath.mpf(z)
     return float(mpmath.ncdf(z) / (mpmath.npdf(z) + z * mpmath.ncdf(z)))
-json.dump(dict(z=zs, log_h=[log_h(z) for z in zs], log_h_slope=[log_h_slope(z) for z in zs]),
+def log_mass(a, b):  # log(Phi(b) - Phi(a)); in the upper tail as Phi(-a) - Phi(-b), which 50 digits resolve
+    a, b = mpmath.mpf(a), mpmath.mpf(b)
+    if a >= 0:
+        a, b = -b, -a
+    return float(mpmath.log(mpmath.ncdf(b) - mpmath.ncdf(a)))
+intervals = [(-1e3, -999.5), (-40.0, -39.5), (-5.0, -2.0), (-3.2, -3.1), (-1.0, 2.0), (-8.0, 8.0), (0.0, 1e-6), (2.0, 5.0),
+             (39.5, 40.0), (999.5, 1e3), (5.0, 5.000001)]
+json.dump(dict(z=zs, log_h=[log_h(z) for z in zs], log_h_slope=[log_h_slope(z) for z in zs],
+               log_cdf=[float(mpmath.log(mpmath.ncdf(mpmath.mpf(z)))) for z in zs],
+               intervals=[list(i) for i in intervals], log_mass=[log_mass(a, b) for a, b in intervals]),
           open(os.path.join(here, "log_ei_mpmath.json"), "w"), indent=1)
 print("wrote", here)

@@ -1,0 +1,125 @@
+namespace NotebookKit.Tuning;
+
+/// <summary>
+/// Tree-structured Parzen Estimator (Bergstra et al. 2011), with Optuna 3.1's defaults. After <c>nStartupTrials</c>
+/// random trials, each parameter's finished trials are split into the best γ(n) ("below") and the rest ("above"),
+/// a <see cref="ParzenEstimator"/> l(x) is fitted to the first and g(x) to the second, <c>nEiCandidates</c> points
+/// are drawn from l, and the one with the largest l(x)/g(x) is proposed (that ratio is monotone in expected
+/// improvement). Pruned trials rank after completed ones, later-pruned above earlier-pruned. Univariate by
+/// default; <c>multivariate</c> models the parameters every trial shares jointly. With <c>constantLiar</c>, running
+/// trials count as the worst, which spreads out parallel workers. Introduced in 06-bayesian-optimization.
+/// </summary>
+public sealed class TpeSampler : ISampler
+{
+    readonly Random random;
+    readonly RandomSampler fallback;
+    readonly ParzenEstimatorOptions estimatorOptions;
+    readonly Func<int, int> gamma;
+
+    public int NStartupTrials { get; }
+    public int NEiCandidates { get; }
+    public bool Multivariate { get; }
+    public bool ConstantLiar { get; }
+
+    public TpeSampler(int? seed = null, int nStartupTrials = 10, int nEiCandidates = 24, bool multivariate = false, bool constantLiar = false,
+        Func<int, int>? gamma = null, Func<int, double[]>? weights = null, double priorWeight = 1.0, bool considerMagicClip = true, bool considerEndpoints = false)
+    {
+        if (nStartupTrials < 0) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "nStartupTrials must be non-negative.");
+        if (nEiCandidates < 1) throw new ArgumentOutOfRangeException(nameof(nEiCandidates), "nEiCandidates must be at least 1.");
+        if (!(priorWeight > 0) || !double.IsFinite(priorWeight)) throw new ArgumentOutOfRangeException(nameof(priorWeight), "priorWeight must be positive and finite.");
+        random = seed is int s ? new Random(s) : new Random();
+        fallback = new RandomSampler(seed is int s2 ? s2 + 1 : null);
+        (NStartupTrials, NEiCandidates, Multivariate, ConstantLiar) = (nStartupTrials, nEiCandidates, multivariate, constantLiar);
+        this.gamma = gamma ?? DefaultGamma;
+        estimatorOptions = new ParzenEstimatorOptions
+        {
+            PriorWeight = priorWeight, ConsiderMagicClip = considerMagicClip, ConsiderEndpoints = considerEndpoints,
+            Multivariate = multivariate, Weights = weights ?? DefaultWeights,
+        };
+    }
+
+    /// <summary>How many of n finished trials count as good: ⌈0.1·n⌉, at most 25.</summary>
+    public static int DefaultGamma(int n) => Math.Min((int)Math.Ceiling(0.1 * n), 25);
+
+    /// <summary>Weights of m observations in trial order: equal below 25; otherwise the older m − 25 ramp up from 1/m, the newest 25 weigh 1.</summary>
+    public static double[] DefaultWeights(int m)
+    {
+        if (m < 25) return Enumerable.Repeat(1.0, m).ToArray();
+        int ramp = m - 25;
+        return Enumerable.Range(0, ramp).Select(i => ramp == 1 ? 1.0 / m : 1.0 / m + (1 - 1.0 / m) * i / (ramp - 1))
+            .Concat(Enumerable.Repeat(1.0, 25)).ToArray();
+    }
+
+    public IReadOnlyDictionary<string, Distribution> InferRelativeSearchSpace(Study study, FrozenTrial trial) =>
+        Multivariate ? SearchSpace.Intersection(study.GetTrials(TrialState.Complete)) : new Dictionary<string, Distribution>();
+
+    public IReadOnlyDictionary<string, double> SampleRelative(Study study, FrozenTrial trial, IReadOnlyDictionary<string, Distribution> space)
+    {
+        if (space.Count == 0) return new Dictionary<string, double>();
+        var names = space.Keys.ToArray();
+        var point = Propose(study, trial, names, names.Select(n => space[n]).ToArray());
+        return point is null ? new Dictionary<string, double>() : names.Select((n, j) => (n, point[j])).ToDictionary(p => p.n, p => p.Item2);
+    }
+
+    public double SampleIndependent(Study study, FrozenTrial trial, string name, Distribution distribution) =>
+        Propose(study, trial, [name], [distribution])?[0] ?? fallback.SampleIndependent(study, trial, name, distribution);
+
+    /// <summary>The TPE proposal for these parameters, or null while fewer than nStartupTrials trials have finished.</summary>
+    double[]? Propose(Study study, FrozenTrial trial, string[] names, Distribution[] distributions)
+    {
+        var sign = study.Direction == StudyDirection.Minimize ? 1.0 : -1.0;
+        var scored = new List<(double Step, double Value, FrozenTrial Trial)>();
+        foreach (var t in study.GetTrials())
+        {
+            if (t.Number == trial.Number) continue;
+            switch (t.State)
+            {
+                case TrialState.Complete when t.Value is double v:
+                    scored.Add((double.NegativeInfinity, sign * v, t));
+                    break;
+                case TrialState.Pruned:
+                    // Later-pruned trials went further, so they rank better: sort by −step, then the value there.
+                    if (t.LastStep is int step)
+                    {
+                        double last = t.IntermediateValues[step];
+                        scored.Add((-step, double.IsNaN(last) ? double.PositiveInfinity : sign * last, t));
+                    }
+                    else scored.Add((1, 0, t));
+                    break;
+                case TrialState.Running when ConstantLiar:
+                    scored.Add((double.PositiveInfinity, double.PositiveInfinity, t));
+                    break;
+            }
+        }
+        int finished = scored.Count(s => s.Trial.State != TrialState.Running);
+        if (finished < NStartupTrials) return null;
+        int nBelow = Math.Clamp(gamma(finished), 0, scored.Count);
+        var ranked = Enumerable.Range(0, scored.Count).OrderBy(i => scored[i].Step).ThenBy(i => scored[i].Value).ToArray();
+        // Both groups keep trial order: the weights ramp by age.
+        var below = Rows(ranked.Take(nBelow).Order().Select(i => scored[i].Trial), names, distributions);
+        var above = Rows(ranked.Skip(nBelow).Order().Select(i => scored[i].Trial), names, distributions);
+        var l = new ParzenEstimator(distributions, below, estimatorOptions);
+        var g = new ParzenEstimator(distributions, above, estimatorOptions);
+        var candidates = l.Sample(random, NEiCandidates);
+        var logL = l.LogPdf(candidates);
+        var logG = g.LogPdf(candidates);
+        int best = 0;
+        for (int i = 1; i < candidates.Length; i++) if (logL[i] - logG[i] > logL[best] - logG[best]) best = i;
+        return candidates[best];
+    }
+
+    /// <summary>Trials that set every parameter to a value its current distribution contains (conditional spaces skip the rest).</summary>
+    static List<double[]> Rows(IEnumerable<FrozenTrial> trials, string[] names, Distribution[] distributions)
+    {
+        var rows = new List<double[]>();
+        foreach (var t in trials)
+        {
+            var values = t.State == TrialState.Running ? t.PendingParams() : t.InternalParams;
+            var row = new double[names.Length];
+            bool ok = true;
+            for (int j = 0; j < names.Length && ok; j++) ok = values.TryGetValue(names[j], out row[j]) && distributions[j].Contains(row[j]);
+            if (ok) rows.Add(row);
+        }
+        return rows;
+    }
+}

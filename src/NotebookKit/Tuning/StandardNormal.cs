@@ -1,0 +1,54 @@
+using static TorchSharp.torch;
+
+namespace NotebookKit.Tuning;
+
+/// <summary>
+/// Standard normal tail functions in log space on float64 tensors, for the GP's log EI and TPE's truncated normals.
+/// libtorch has ndtr and ndtri but no log_ndtr binding in TorchSharp, and Φ(x) underflows to 0 below x ≈ −38.
+/// </summary>
+internal static class StandardNormal
+{
+    internal const double Threshold = -3;
+    static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+
+    /// <summary>
+    /// c(t) = t + 2/(t + 3/(t + 4/(t + …))) (30 terms) for t ≥ 3, so that Mills' ratio R(t) = Φ(−t)/φ(t) = 1/(t + 1/c(t));
+    /// relative error about 1e-12 at t = 3, smaller beyond.
+    /// </summary>
+    internal static Tensor MillsFraction(Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        var acc = t.clone();
+        for (int k = 30; k >= 2; k--) acc = t + (double)k / acc;
+        return acc.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>log Φ(x) for any x: directly above −3, below by Mills' ratio, log Φ(−t) = −t²/2 − ½ log 2π − log(t + 1/c(t)).</summary>
+    internal static Tensor LogCdf(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var direct = special.ndtr(x.clamp_min(Threshold)).log();
+        if (x.min().item<double>() > Threshold) return direct.MoveToOuterDisposeScope();
+        var t = (-x).clamp_min(-Threshold);
+        var tail = -0.5 * t.square() - HalfLog2Pi - (t + MillsFraction(t).reciprocal()).log();
+        return where(x > Threshold, direct, tail).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// log(Φ(b) − Φ(a)) for a ≤ b without cancellation: both in the left tail, log Φ(b) + log(1 − e^(log Φ(a) − log Φ(b)));
+    /// both in the right tail by symmetry; across the middle 1 − Φ(a) − Φ(−b) has no cancellation.
+    /// </summary>
+    internal static Tensor LogMass(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var left = b <= 0.0;
+        var right = a >= 0.0;
+        // Mirror the right-tail case onto the left: Φ(b) − Φ(a) = Φ(−a) − Φ(−b).
+        var lo = where(right, -b, a);
+        var hi = where(right, -a, b);
+        var logHi = LogCdf(hi);
+        var tails = logHi + (-(LogCdf(lo) - logHi).exp()).log1p();
+        var middle = (1.0 - special.ndtr(a) - special.ndtr(-b)).log();
+        return where(left.logical_or(right), tails, middle).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,241 @@
+using static TorchSharp.torch;
+
+namespace NotebookKit.Tuning;
+
+/// <summary>Options of <see cref="ParzenEstimator"/>; the defaults are Optuna's and hyperopt's.</summary>
+public sealed record ParzenEstimatorOptions
+{
+    /// <summary>Weight of the prior component (a wide normal at the centre of each range, uniform over categories).</summary>
+    public double PriorWeight { get; init; } = 1.0;
+    /// <summary>Keep each bandwidth at least range / min(100, components + 1), so no component collapses onto one point.</summary>
+    public bool ConsiderMagicClip { get; init; } = true;
+    /// <summary>Let the outermost observations' bandwidths reach to the range's ends.</summary>
+    public bool ConsiderEndpoints { get; init; }
+    /// <summary>One bandwidth per parameter by Scott's rule (joint density) instead of per-observation neighbour gaps.</summary>
+    public bool Multivariate { get; init; }
+    /// <summary>Raw weights of m observations in trial order; default <see cref="TpeSampler.DefaultWeights"/>.</summary>
+    public Func<int, double[]> Weights { get; init; } = TpeSampler.DefaultWeights;
+}
+
+/// <summary>
+/// TPE's density model (Bergstra et al. 2011): a mixture with one component per observation plus a prior component.
+/// A numeric parameter's component is a normal truncated to its range, in log space for log parameters; integers and
+/// stepped floats take the mass of their bin. A categorical's component is one-hot smoothed by the prior weight.
+/// Densities are normalised: Optuna 3.1 left out the −log σ term of each truncated normal (optuna#5109, fixed in 3.5),
+/// and until 4.6 used a log integer's density at the point rather than its bin's mass (optuna#6258).
+/// Bandwidths: the larger gap to a sorted neighbour (univariate), or 0.2·m^(−1/(d+4)) of the range (multivariate).
+/// Introduced in 06-bayesian-optimization.
+/// </summary>
+public sealed class ParzenEstimator
+{
+    const double MinimumSigma = 1e-12;
+    readonly Distribution[] distributions;
+    readonly double[] low, high;
+    readonly double?[] step;
+    readonly double[][] mus, sigmas;
+    readonly double[][][] categoryWeights;
+
+    /// <summary>Component weights (observations in trial order, then the prior), summing to 1.</summary>
+    public double[] Weights { get; }
+    /// <summary>Per numeric parameter: component centres and bandwidths in the (log-)range; null for categoricals.</summary>
+    public IReadOnlyList<double[]?> Mus => mus;
+    public IReadOnlyList<double[]?> Sigmas => sigmas;
+    /// <summary>Per categorical parameter: [component][choice] probabilities; null for numeric parameters.</summary>
+    public IReadOnlyList<double[][]?> CategoryWeights => categoryWeights;
+
+    /// <param name="distributions">The parameters, in column order.</param>
+    /// <param name="observations">One row of internal values per observation, in trial order.</param>
+    public ParzenEstimator(IReadOnlyList<Distribution> distributions, IReadOnlyList<double[]> observations, ParzenEstimatorOptions? options = null)
+    {
+        options ??= new ParzenEstimatorOptions();
+        if (distributions.Count == 0) throw new ArgumentException("A Parzen estimator needs at least one parameter.", nameof(distributions));
+        if (!(options.PriorWeight > 0) || !double.IsFinite(options.PriorWeight))
+            throw new ArgumentException($"The prior weight must be positive and finite, got {options.PriorWeight}.", nameof(options));
+        int d = distributions.Count, m = observations.Count;
+        foreach (var row in observations)
+        {
+            if (row.Length != d) throw new ArgumentException($"Each observation needs {d} values, one got {row.Length}.", nameof(observations));
+            for (int j = 0; j < d; j++)
+                if (!distributions[j].Contains(row[j])) throw new ArgumentException($"Observation value {row[j]} is outside {distributions[j]}.", nameof(observations));
+        }
+        this.distributions = [.. distributions];
+        Weights = ComponentWeights(options, m);
+        (low, high, step) = (new double[d], new double[d], new double?[d]);
+        (mus, sigmas, categoryWeights) = (new double[d][], new double[d][], new double[d][][]);
+        for (int j = 0; j < d; j++)
+        {
+            var column = observations.Select(r => r[j]).ToArray();
+            if (distributions[j] is CategoricalDistribution c)
+            {
+                categoryWeights[j] = CategoryComponents(column, c.Choices.Count, options.PriorWeight);
+                continue;
+            }
+            (low[j], high[j], step[j]) = Bounds(distributions[j]);
+            mus[j] = [.. column.Select(v => Transform(distributions[j], v)), 0.5 * (low[j] + high[j])];
+            sigmas[j] = Bandwidths(mus[j], low[j], high[j], options, d);
+        }
+    }
+
+    static double[] ComponentWeights(ParzenEstimatorOptions options, int m)
+    {
+        var raw = m == 0 ? [] : options.Weights(m);
+        if (raw.Length < m) throw new ArgumentException($"The weights function returned {raw.Length} weights for {m} observations.");
+        if (raw.Take(m).Any(w => !(w >= 0) || !double.IsFinite(w)) || (m > 0 && raw.Take(m).Sum() <= 0))
+            throw new ArgumentException("The weights function must return finite, non-negative weights that are not all zero.");
+        var w = raw.Take(m).Append(options.PriorWeight).ToArray();
+        double total = w.Sum();
+        return [.. w.Select(v => v / total)];
+    }
+
+    /// <summary>The range in the space components live in: log for log parameters, widened by half a step for discrete ones.</summary>
+    static (double Low, double High, double? Step) Bounds(Distribution distribution) => distribution switch
+    {
+        FloatDistribution { Log: true } f => (Math.Log(f.Low), Math.Log(f.High), null),
+        FloatDistribution { Step: double q } f => (f.Low - q / 2, f.High + q / 2, q),
+        FloatDistribution f => (f.Low, f.High, null),
+        IntDistribution { Log: true } i => (Math.Log(i.Low - 0.5), Math.Log(i.High + 0.5), null),
+        IntDistribution i => (i.Low - i.Step / 2.0, i.High + i.Step / 2.0, i.Step),
+        _ => throw new ArgumentException($"Unsupported distribution {distribution}."),
+    };
+
+    static double Transform(Distribution distribution, double value) =>
+        distribution is FloatDistribution { Log: true } or IntDistribution { Log: true } ? Math.Log(value) : value;
+
+    static double[] Bandwidths(double[] mus, double low, double high, ParzenEstimatorOptions options, int dimensions)
+    {
+        int n = mus.Length; // observations + prior
+        double range = high - low;
+        var sigmas = new double[n];
+        if (options.Multivariate)
+            Array.Fill(sigmas, 0.2 * Math.Pow(Math.Max(n - 1, 1), -1.0 / (dimensions + 4)) * range);
+        else
+        {
+            var order = Enumerable.Range(0, n).OrderBy(i => mus[i]).ToArray();
+            var sorted = order.Select(i => mus[i]).Prepend(low).Append(high).ToArray();
+            for (int k = 0; k < n; k++)
+            {
+                double gap = Math.Max(sorted[k + 1] - sorted[k], sorted[k + 2] - sorted[k + 1]);
+                // Without endpoints, the outermost components look inwards only.
+                if (!options.ConsiderEndpoints && n >= 2 && k == 0) gap = sorted[2] - sorted[1];
+                if (!options.ConsiderEndpoints && n >= 2 && k == n - 1) gap = sorted[n] - sorted[n - 1];
+                sigmas[order[k]] = gap;
+            }
+        }
+        double minimum = options.ConsiderMagicClip ? range / Math.Min(100.0, n + 1) : MinimumSigma;
+        for (int i = 0; i < n; i++) sigmas[i] = Math.Clamp(sigmas[i], minimum, range);
+        sigmas[n - 1] = range; // the prior
+        return sigmas;
+    }
+
+    static double[][] CategoryComponents(double[] observed, int choices, double priorWeight)
+    {
+        int m = observed.Length;
+        var rows = new double[m + 1][];
+        for (int i = 0; i <= m; i++)
+        {
+            rows[i] = Enumerable.Repeat(priorWeight / (m + 1), choices).ToArray();
+            if (i < m) rows[i][(int)observed[i]] += 1;
+            double total = rows[i].Sum();
+            for (int c = 0; c < choices; c++) rows[i][c] /= total;
+        }
+        return rows;
+    }
+
+    /// <summary>Draws <paramref name="count"/> rows of internal values: a component by weight, then each parameter from it.</summary>
+    public double[][] Sample(Random random, int count)
+    {
+        var component = new int[count];
+        for (int s = 0; s < count; s++) component[s] = Draw(Weights, random.NextDouble());
+        var rows = Enumerable.Range(0, count).Select(_ => new double[distributions.Length]).ToArray();
+        for (int j = 0; j < distributions.Length; j++)
+        {
+            if (categoryWeights[j] is { } cw)
+            {
+                for (int s = 0; s < count; s++) rows[s][j] = Draw(cw[component[s]], random.NextDouble());
+                continue;
+            }
+            // Inverse CDF of the truncated normal: p uniform on [Φ(a), Φ(b)], x = μ + σ·Φ⁻¹(p).
+            var mu = component.Select(c => mus[j][c]).ToArray();
+            var sigma = component.Select(c => sigmas[j][c]).ToArray();
+            var u = Enumerable.Range(0, count).Select(_ => random.NextDouble()).ToArray();
+            double[] x;
+            using (var scope = NewDisposeScope())
+            {
+                var m = tensor(mu, float64); var sd = tensor(sigma, float64);
+                var lowerCdf = special.ndtr((low[j] - m) / sd);
+                var upperCdf = special.ndtr((high[j] - m) / sd);
+                var p = lowerCdf + tensor(u, float64) * (upperCdf - lowerCdf);
+                x = (m + sd * special.ndtri(p)).clamp(low[j], high[j]).data<double>().ToArray();
+            }
+            for (int s = 0; s < count; s++) rows[s][j] = Untransform(distributions[j], x[s], step[j]);
+        }
+        return rows;
+    }
+
+    static int Draw(double[] probabilities, double u)
+    {
+        double cumulative = 0;
+        for (int i = 0; i < probabilities.Length - 1; i++)
+        {
+            cumulative += probabilities[i];
+            if (u < cumulative) return i;
+        }
+        return probabilities.Length - 1;
+    }
+
+    static double Untransform(Distribution distribution, double x, double? step) => distribution switch
+    {
+        FloatDistribution { Log: true } f => Math.Clamp(Math.Exp(x), f.Low, f.High),
+        FloatDistribution f when step is double q => Math.Clamp(Math.Round((x - f.Low) / q) * q + f.Low, f.Low, f.High),
+        FloatDistribution => x,
+        IntDistribution { Log: true } i => Math.Clamp(Math.Round(Math.Exp(x)), i.Low, i.High),
+        IntDistribution i => Math.Clamp(Math.Round((x - i.Low) / i.Step) * i.Step + i.Low, i.Low, i.High),
+        _ => throw new ArgumentException($"Unsupported distribution {distribution}."),
+    };
+
+    /// <summary>log density of each row (internal values) under the mixture; discrete parameters contribute log bin mass.</summary>
+    public double[] LogPdf(IReadOnlyList<double[]> samples)
+    {
+        if (samples.Count == 0) return [];
+        if (samples.Any(r => r.Length != distributions.Length))
+            throw new ArgumentException($"Each sample needs {distributions.Length} values.", nameof(samples));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        int count = samples.Count;
+        var total = tensor(Weights, float64).log().unsqueeze(0).expand(count, -1).clone();
+        for (int j = 0; j < distributions.Length; j++)
+        {
+            if (categoryWeights[j] is { } cw)
+            {
+                var table = tensor(cw.SelectMany(r => r).ToArray(), [cw.Length, cw[0].Length], float64).log().t();
+                var index = tensor(samples.Select(r => (long)r[j]).ToArray(), int64);
+                total.add_(table.index_select(0, index));
+                continue;
+            }
+            var mu = tensor(mus[j], float64).unsqueeze(0);
+            var sd = tensor(sigmas[j], float64).unsqueeze(0);
+            var logAccept = StandardNormal.LogMass((low[j] - mu) / sd, (high[j] - mu) / sd);
+            var bins = Bins(j, samples);
+            if (bins is var (lowerEdges, upperEdges))
+            {
+                var lower = tensor(lowerEdges, float64).clamp_min(low[j]).unsqueeze(1);
+                var upper = tensor(upperEdges, float64).clamp_max(high[j]).unsqueeze(1);
+                total.add_(StandardNormal.LogMass((lower - mu) / sd, (upper - mu) / sd) - logAccept);
+            }
+            else
+            {
+                var z = (tensor(samples.Select(r => Transform(distributions[j], r[j])).ToArray(), float64).unsqueeze(1) - mu) / sd;
+                total.add_(-0.5 * z.square() - 0.5 * Math.Log(2 * Math.PI) - sd.log() - logAccept);
+            }
+        }
+        return total.logsumexp(1).data<double>().ToArray();
+    }
+
+    /// <summary>The bin each discrete value owns, where sampling would round to it: ±step/2, or [ln(v − ½), ln(v + ½)] for log integers.</summary>
+    (double[] Lower, double[] Upper)? Bins(int j, IReadOnlyList<double[]> samples) => (distributions[j], step[j]) switch
+    {
+        (_, double q) => ([.. samples.Select(r => r[j] - q / 2)], [.. samples.Select(r => r[j] + q / 2)]),
+        (IntDistribution { Log: true }, _) => ([.. samples.Select(r => Math.Log(r[j] - 0.5))], [.. samples.Select(r => Math.Log(r[j] + 0.5))]),
+        _ => null,
+    };
+}
