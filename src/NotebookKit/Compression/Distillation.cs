@@ -58,7 +58,7 @@ public static class Distillation
     }
 
     /// <summary>
-    /// Trains <paramref name="student"/> on (x, y) with the distillation loss through <see cref="Trainer.Fit"/>. The
+    /// Trains <paramref name="student"/> on (x, y) with the distillation loss through <c>Trainer.Fit</c>. The
     /// frozen teacher's logits are computed once (eval mode, no_grad), which equals computing them per batch because
     /// nothing random touches the inputs. Validation data in the options is packed the same way; metrics receive the
     /// plain labels.
