@@ -48,5 +48,10 @@ public sealed class ServingOptions
         if (LogSampleRate is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LogSampleRate), "LogSampleRate must be in [0, 1].");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout));
         if (ApiKey is { Length: 0 }) throw new ArgumentException("ApiKey is empty; use null to turn authentication off.", nameof(ApiKey));
+        if (DriftWindowRows < 2) throw new ArgumentOutOfRangeException(nameof(DriftWindowRows), "The drift window needs at least 2 rows.");
+        if (DriftMinRows < 1 || DriftMinRows > DriftWindowRows)
+            throw new ArgumentOutOfRangeException(nameof(DriftMinRows), $"DriftMinRows must be between 1 and the window ({DriftWindowRows}), got {DriftMinRows}.");
+        if (!(PsiThreshold > 0) || !double.IsFinite(PsiThreshold)) throw new ArgumentOutOfRangeException(nameof(PsiThreshold), "PsiThreshold must be positive.");
+        if (!(KsAlpha > 0 && KsAlpha < 1)) throw new ArgumentOutOfRangeException(nameof(KsAlpha), "KsAlpha must be in (0, 1).");
     }
 }

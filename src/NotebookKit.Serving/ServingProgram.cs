@@ -1,18 +1,23 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using NotebookKit.Export;
 
 namespace NotebookKit.Serving;
 
-/// <summary>The command line: <c>--model &lt;package&gt; [--model ...] [--urls ...] [--api-key ...] [--cert ... --cert-password ...]</c>.</summary>
+/// <summary>The command line: <c>--model &lt;package&gt; [--reference train.csv] [--model ...] [--urls ...] [--api-key ...] [--cert ... --cert-password ...]</c>.</summary>
 public static class ServingProgram
 {
     public const string Usage = """
-        usage: NotebookKit.Serving --model <package dir> [--model <package dir> ...] [options]
+        usage: NotebookKit.Serving --model <package dir> [--reference FILE.csv] [--model <package dir> ...] [options]
+          --reference FILE.csv     training rows for drift monitoring of the --model before it: a header naming
+                                   the features (any order; other columns ignored), then one row per input
           --urls URL[;URL]         listen addresses (default http://127.0.0.1:8080); https needs --cert or the dev certificate
           --backend torch|onnx     backend for every model (default: onnx when the package holds model.onnx, else torch)
           --api-key KEY            require header X-API-Key: KEY on inference and feedback (or env NBKIT_API_KEY)
           --cert FILE.pfx          certificate for https URLs; --cert-password PW (or env NBKIT_CERT_PASSWORD)
           --log FILE.jsonl         JSON-lines request log; --log-sample RATE (0..1, default 1)
+          --drift-window ROWS      live rows compared with the reference (default 500); --drift-min-rows N (default 100)
+          --psi-threshold X        PSI above which a feature alerts (default 0.25); --ks-alpha P (default 0.01)
           --batch-budget-ms MS     micro-batching wait for the first request of a batch (default 0)
           --max-body-bytes N       largest request body (default 1048576)
           --threads N              torch intra-op threads (default 1: Kestrel needs the other cores)
@@ -23,7 +28,7 @@ public static class ServingProgram
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var options = new ServingOptions { Urls = ["http://127.0.0.1:8080"] };
-        var packages = new List<string>();
+        var packages = new List<(string Directory, string? Reference)>();
         string? backend = null, certPath = null, certPassword = Environment.GetEnvironmentVariable("NBKIT_CERT_PASSWORD");
         int threads = 1;
         options.ApiKey = Environment.GetEnvironmentVariable("NBKIT_API_KEY") is { Length: > 0 } envKey ? envKey : null;
@@ -34,7 +39,12 @@ public static class ServingProgram
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
                 switch (args[i])
                 {
-                    case "--model": packages.Add(Next()); break;
+                    case "--model": packages.Add((Next(), null)); break;
+                    case "--reference":
+                        if (packages.Count == 0 || packages[^1].Reference is not null)
+                            throw new ArgumentException("--reference follows the --model it belongs to, once per model.");
+                        packages[^1] = (packages[^1].Directory, Next());
+                        break;
                     case "--urls": options.Urls = Next().Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                     case "--backend": backend = Next(); break;
                     case "--api-key": options.ApiKey = Next(); break;
@@ -42,6 +52,10 @@ public static class ServingProgram
                     case "--cert-password": certPassword = Next(); break;
                     case "--log": options.LogPath = Next(); break;
                     case "--log-sample": options.LogSampleRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--drift-window": options.DriftWindowRows = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--drift-min-rows": options.DriftMinRows = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--psi-threshold": options.PsiThreshold = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--ks-alpha": options.KsAlpha = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--batch-budget-ms": options.BatchBudget = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--max-body-bytes": options.MaxBodyBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
@@ -50,6 +64,7 @@ public static class ServingProgram
                 }
             }
             if (packages.Count == 0) throw new ArgumentException("Give at least one --model <package dir>.");
+            options.Validate();
             if (certPath is not null) options.Certificate = X509CertificateLoader.LoadPkcs12FromFile(certPath, certPassword);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or IOException)
@@ -62,9 +77,14 @@ public static class ServingProgram
         NotebookKit.Setup.Kit.ApplyNativeFix();
         TorchSharp.torch.set_num_threads(threads);
         var models = new List<ServedModel>();
-        foreach (var p in packages)
+        foreach (var (p, reference) in packages)
         {
-            try { models.Add(PackageModels.Load(p, backend)); }
+            try
+            {
+                var rows = reference is null ? null
+                    : ReferenceData.LoadCsv(reference, ModelPackage.ReadManifest(p).Input.Features.Select(f => f.Name).ToArray());
+                models.Add(PackageModels.Load(p, backend, referenceRows: rows));
+            }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Console.Error.WriteLine($"error: cannot serve {p}: {e.Message}");
@@ -73,7 +93,9 @@ public static class ServingProgram
         }
         await using var server = await ModelServer.StartAsync(options, models.ToArray());
         Console.WriteLine($"NotebookKit model server listening on {string.Join(", ", server.Addresses)}");
-        foreach (var m in models) Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}");
+        foreach (var m in models)
+            Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}" +
+                (m.ReferenceRows is { } r ? $"; drift against {r.Count} reference rows: GET /v2/models/{m.Name}/drift" : ""));
         var stop = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
