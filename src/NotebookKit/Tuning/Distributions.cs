@@ -43,6 +43,9 @@ public abstract record Distribution
         _ => n.ToJsonString(),
     };
 
+    /// <summary>Only one value is possible (low == high, or one choice): trials take it without asking a sampler.</summary>
+    public abstract bool IsSingle { get; }
+
     /// <summary>Same distribution, compared through the canonical JSON (so a stored copy equals a live one).</summary>
     public bool SameAs(Distribution other) => ToJson() == other.ToJson();
 
@@ -81,6 +84,7 @@ public sealed record FloatDistribution : NumericDistribution
         (Low, High, Log, Step) = (low, high, log, step);
     }
 
+    public override bool IsSingle => Low == High;
     public override double ToInternal(object value) => Convert.ToDouble(value, CultureInfo.InvariantCulture);
     public override object ToExternal(double internalValue) => internalValue;
     public override bool Contains(double v)
@@ -134,6 +138,7 @@ public sealed record IntDistribution : NumericDistribution
         (Low, High, Log, Step) = (low, high, log, step);
     }
 
+    public override bool IsSingle => Low == High;
     public override double ToInternal(object value) => Convert.ToDouble(value, CultureInfo.InvariantCulture);
     public override object ToExternal(double internalValue) => (int)Math.Round(internalValue);
     public override bool Contains(double v) =>
@@ -183,6 +188,7 @@ public sealed record CategoricalDistribution : Distribution
         throw new ArgumentException($"Value {key} is not one of the choices [{string.Join(", ", Choices.Select(Key))}].");
     }
 
+    public override bool IsSingle => Choices.Count == 1;
     public override object ToExternal(double internalValue) => Choices[(int)internalValue]!;
     public override bool Contains(double v) => v >= 0 && v < Choices.Count && v == Math.Round(v);
 

@@ -23,20 +23,26 @@ internal static class StandardNormal
         return acc.MoveToOuterDisposeScope();
     }
 
-    /// <summary>log Φ(x) for any x: directly above −3, below by Mills' ratio, log Φ(−t) = −t²/2 − ½ log 2π − log(t + 1/c(t)).</summary>
+    /// <summary>
+    /// log Φ(x) for any x: log1p(−Φ(−x)) above 0 (no rounding of Φ to 1), directly on [−3, 0], below by Mills' ratio,
+    /// log Φ(−t) = −t²/2 − ½ log 2π − log(t + 1/c(t)).
+    /// </summary>
     internal static Tensor LogCdf(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var direct = special.ndtr(x.clamp_min(Threshold)).log();
-        if (x.min().item<double>() > Threshold) return direct.MoveToOuterDisposeScope();
+        var middle = special.ndtr(x.clamp(Threshold, 0.0)).log();
+        var upper = (-special.ndtr(-x.clamp_min(0.0))).log1p();
+        var result = where(x > 0.0, upper, middle);
+        if (x.min().item<double>() > Threshold) return result.MoveToOuterDisposeScope();
         var t = (-x).clamp_min(-Threshold);
         var tail = -0.5 * t.square() - HalfLog2Pi - (t + MillsFraction(t).reciprocal()).log();
-        return where(x > Threshold, direct, tail).MoveToOuterDisposeScope();
+        return where(x > Threshold, result, tail).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// log(Φ(b) − Φ(a)) for a ≤ b without cancellation: both in the left tail, log Φ(b) + log(1 − e^(log Φ(a) − log Φ(b)));
-    /// both in the right tail by symmetry; across the middle 1 − Φ(a) − Φ(−b) has no cancellation.
+    /// both in the right tail by symmetry; across the middle 1 − Φ(a) − Φ(−b). A narrow interval (width h, midpoint m,
+    /// h and h·|m| below 1e-3) integrates φ by its Taylor series instead: log h + log φ(m) + log(1 + h²(m² − 1)/24).
     /// </summary>
     internal static Tensor LogMass(Tensor a, Tensor b)
     {
@@ -49,6 +55,11 @@ internal static class StandardNormal
         var logHi = LogCdf(hi);
         var tails = logHi + (-(LogCdf(lo) - logHi).exp()).log1p();
         var middle = (1.0 - special.ndtr(a) - special.ndtr(-b)).log();
-        return where(left.logical_or(right), tails, middle).MoveToOuterDisposeScope();
+        var wide = where(left.logical_or(right), tails, middle);
+        var h = b - a;
+        var m = 0.5 * (a + b);
+        var narrow = h.log() - 0.5 * m.square() - HalfLog2Pi + (h.square() * (m.square() - 1.0) / 24.0).log1p();
+        var isNarrow = (h < 1e-3).logical_and(h * m.abs() < 1e-3);
+        return where(isNarrow, narrow, wide).MoveToOuterDisposeScope();
     }
 }

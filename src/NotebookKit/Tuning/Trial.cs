@@ -67,6 +67,8 @@ public sealed class Trial
                 if (!distribution.Contains(value))
                     throw new ArgumentException($"Enqueued value {fixedValue} for '{name}' is outside {distribution.ToJson()}.");
             }
+            else if (distribution.IsSingle)
+                value = distribution is NumericDistribution n ? n.FromUnit(0) : 0;
             else if (relative.TryGetValue(name, out var r) && relativeSpace.TryGetValue(name, out var rd) && rd.SameAs(distribution))
                 value = r;
             else

@@ -17,16 +17,19 @@ public interface ISampler
 
 public static class SearchSpace
 {
-    /// <summary>Parameters with the same distribution in every completed trial, in name order.</summary>
-    public static IReadOnlyDictionary<string, Distribution> Intersection(IEnumerable<FrozenTrial> trials)
+    /// <summary>
+    /// Parameters with the same distribution in every completed trial (and pruned one, if asked), in name order;
+    /// parameters with a single possible value are left out, as there is nothing to sample.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Distribution> Intersection(IEnumerable<FrozenTrial> trials, bool includePruned = false)
     {
         Dictionary<string, Distribution>? space = null;
-        foreach (var t in trials.Where(t => t.State == TrialState.Complete))
+        foreach (var t in trials.Where(t => t.State == TrialState.Complete || (includePruned && t.State == TrialState.Pruned)))
         {
             if (space is null) { space = new(t.Distributions); continue; }
             foreach (var name in space.Keys.ToArray())
                 if (!t.Distributions.TryGetValue(name, out var d) || !d.SameAs(space[name])) space.Remove(name);
         }
-        return new SortedDictionary<string, Distribution>(space ?? new(), StringComparer.Ordinal);
+        return new SortedDictionary<string, Distribution>((space ?? new()).Where(p => !p.Value.IsSingle).ToDictionary(), StringComparer.Ordinal);
     }
 }

@@ -51,7 +51,7 @@ public sealed class TpeSampler : ISampler
     }
 
     public IReadOnlyDictionary<string, Distribution> InferRelativeSearchSpace(Study study, FrozenTrial trial) =>
-        Multivariate ? SearchSpace.Intersection(study.GetTrials(TrialState.Complete)) : new Dictionary<string, Distribution>();
+        Multivariate ? SearchSpace.Intersection(study.GetTrials(), includePruned: true) : new Dictionary<string, Distribution>();
 
     public IReadOnlyDictionary<string, double> SampleRelative(Study study, FrozenTrial trial, IReadOnlyDictionary<string, Distribution> space)
     {
@@ -67,37 +67,10 @@ public sealed class TpeSampler : ISampler
     /// <summary>The TPE proposal for these parameters, or null while fewer than nStartupTrials trials have finished.</summary>
     double[]? Propose(Study study, FrozenTrial trial, string[] names, Distribution[] distributions)
     {
-        var sign = study.Direction == StudyDirection.Minimize ? 1.0 : -1.0;
-        var scored = new List<(double Step, double Value, FrozenTrial Trial)>();
-        foreach (var t in study.GetTrials())
-        {
-            if (t.Number == trial.Number) continue;
-            switch (t.State)
-            {
-                case TrialState.Complete when t.Value is double v:
-                    scored.Add((double.NegativeInfinity, sign * v, t));
-                    break;
-                case TrialState.Pruned:
-                    // Later-pruned trials went further, so they rank better: sort by −step, then the value there.
-                    if (t.LastStep is int step)
-                    {
-                        double last = t.IntermediateValues[step];
-                        scored.Add((-step, double.IsNaN(last) ? double.PositiveInfinity : sign * last, t));
-                    }
-                    else scored.Add((1, 0, t));
-                    break;
-                case TrialState.Running when ConstantLiar:
-                    scored.Add((double.PositiveInfinity, double.PositiveInfinity, t));
-                    break;
-            }
-        }
-        int finished = scored.Count(s => s.Trial.State != TrialState.Running);
-        if (finished < NStartupTrials) return null;
-        int nBelow = Math.Clamp(gamma(finished), 0, scored.Count);
-        var ranked = Enumerable.Range(0, scored.Count).OrderBy(i => scored[i].Step).ThenBy(i => scored[i].Value).ToArray();
-        // Both groups keep trial order: the weights ramp by age.
-        var below = Rows(ranked.Take(nBelow).Order().Select(i => scored[i].Trial), names, distributions);
-        var above = Rows(ranked.Skip(nBelow).Order().Select(i => scored[i].Trial), names, distributions);
+        var split = Split(study.GetTrials().Where(t => t.Number != trial.Number), study.Direction, ConstantLiar, gamma);
+        if (split.Finished < NStartupTrials) return null;
+        var below = Rows(split.Below, names, distributions);
+        var above = Rows(split.Above, names, distributions);
         var l = new ParzenEstimator(distributions, below, estimatorOptions);
         var g = new ParzenEstimator(distributions, above, estimatorOptions);
         var candidates = l.Sample(random, NEiCandidates);
@@ -106,6 +79,42 @@ public sealed class TpeSampler : ISampler
         int best = 0;
         for (int i = 1; i < candidates.Length; i++) if (logL[i] - logG[i] > logL[best] - logG[best]) best = i;
         return candidates[best];
+    }
+
+    /// <summary>
+    /// The good ("below") and other ("above") trials, each in trial order (the weights ramp by age), as Optuna ranks
+    /// them: completed by value (negated when maximising); then pruned ones, later-pruned first, by their value at that
+    /// step; with <paramref name="constantLiar"/> running trials last. γ(n) of the n finished trials are good.
+    /// </summary>
+    internal static (List<FrozenTrial> Below, List<FrozenTrial> Above, int Finished) Split(IEnumerable<FrozenTrial> trials, StudyDirection direction,
+        bool constantLiar, Func<int, int> gamma)
+    {
+        var sign = direction == StudyDirection.Minimize ? 1.0 : -1.0;
+        var scored = new List<(double Step, double Value, FrozenTrial Trial)>();
+        foreach (var t in trials)
+        {
+            switch (t.State)
+            {
+                case TrialState.Complete when t.Value is double v:
+                    scored.Add((double.NegativeInfinity, sign * v, t));
+                    break;
+                case TrialState.Pruned:
+                    if (t.LastStep is int step)
+                    {
+                        double last = t.IntermediateValues[step];
+                        scored.Add((-step, double.IsNaN(last) ? double.PositiveInfinity : sign * last, t));
+                    }
+                    else scored.Add((1, 0, t));
+                    break;
+                case TrialState.Running when constantLiar:
+                    scored.Add((double.PositiveInfinity, double.PositiveInfinity, t));
+                    break;
+            }
+        }
+        int finished = scored.Count(s => s.Trial.State != TrialState.Running);
+        int nBelow = Math.Clamp(gamma(finished), 0, scored.Count);
+        var ranked = Enumerable.Range(0, scored.Count).OrderBy(i => scored[i].Step).ThenBy(i => scored[i].Value).ToArray();
+        return ([.. ranked.Take(nBelow).Order().Select(i => scored[i].Trial)], [.. ranked.Skip(nBelow).Order().Select(i => scored[i].Trial)], finished);
     }
 
     /// <summary>Trials that set every parameter to a value its current distribution contains (conditional spaces skip the rest).</summary>

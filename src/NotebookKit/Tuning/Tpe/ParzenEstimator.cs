@@ -121,7 +121,7 @@ public sealed class ParzenEstimator
                 sigmas[order[k]] = gap;
             }
         }
-        double minimum = options.ConsiderMagicClip ? range / Math.Min(100.0, n + 1) : MinimumSigma;
+        double minimum = Math.Min(options.ConsiderMagicClip ? range / Math.Min(100.0, n + 1) : MinimumSigma, range);
         for (int i = 0; i < n; i++) sigmas[i] = Math.Clamp(sigmas[i], minimum, range);
         sigmas[n - 1] = range; // the prior
         return sigmas;
@@ -197,8 +197,12 @@ public sealed class ParzenEstimator
     public double[] LogPdf(IReadOnlyList<double[]> samples)
     {
         if (samples.Count == 0) return [];
-        if (samples.Any(r => r.Length != distributions.Length))
-            throw new ArgumentException($"Each sample needs {distributions.Length} values.", nameof(samples));
+        foreach (var row in samples)
+        {
+            if (row.Length != distributions.Length) throw new ArgumentException($"Each sample needs {distributions.Length} values.", nameof(samples));
+            for (int j = 0; j < row.Length; j++)
+                if (!distributions[j].Contains(row[j])) throw new ArgumentException($"Sample value {row[j]} is outside {distributions[j]}.", nameof(samples));
+        }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         int count = samples.Count;

@@ -30,7 +30,7 @@ for (s, ls, noise) in [(1.0, [0.3, 0.5, 0.8], 1e-2), (2.5, [0.1, 1.0, 2.0], 1e-4
 json.dump(dict(x=X.tolist(), y=y.tolist(), xq=Xq.tolist(), cases=cases), open(os.path.join(here, "gp_sklearn.json"), "w"), indent=1)
 
 mpmath.mp.dps = 50
-zs = [-1e3, -200.0, -40.0, -10.0, -5.0, -3.5, -3.0, -2.999, -1.0, 0.0, 0.5, 2.0, 8.0]
+zs = [-1e3, -200.0, -40.0, -10.0, -5.0, -3.5, -3.0, -2.999, -1.0, 0.0, 0.5, 2.0, 5.0, 8.0, 10.0]
 def log_h(z):
     z = mpmath.mpf(z)
     return float(mpmath.log(mpmath.npdf(z) + z * mpmath.ncdf(z)))
@@ -43,7 +43,9 @@ def log_mass(a, b):  # log(Phi(b) - Phi(a)); in the upper tail as Phi(-a) - Phi(
         a, b = -b, -a
     return float(mpmath.log(mpmath.ncdf(b) - mpmath.ncdf(a)))
 intervals = [(-1e3, -999.5), (-40.0, -39.5), (-5.0, -2.0), (-3.2, -3.1), (-1.0, 2.0), (-8.0, 8.0), (0.0, 1e-6), (2.0, 5.0),
-             (39.5, 40.0), (999.5, 1e3), (5.0, 5.000001)]
+             (39.5, 40.0), (999.5, 1e3), (5.0, 5.000001),
+             # narrow intervals, where 1 - Phi(a) - Phi(-b) or a tail difference would cancel
+             (-1e-12, 1e-12), (-3.0, -3.0 + 1e-9), (3.0, 3.0 + 1e-12), (10.0, 10.0001), (-40.0, -40.0 + 1e-6)]
 json.dump(dict(z=zs, log_h=[log_h(z) for z in zs], log_h_slope=[log_h_slope(z) for z in zs],
                log_cdf=[float(mpmath.log(mpmath.ncdf(mpmath.mpf(z)))) for z in zs],
                intervals=[list(i) for i in intervals], log_mass=[log_mass(a, b) for a, b in intervals]),
