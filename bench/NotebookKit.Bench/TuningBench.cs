@@ -62,6 +62,7 @@ public sealed class TuningBench : IBenchmarkGroup
                 ("random", s => new RandomSampler(s)),
                 ("grid", s => grid()),
                 ("tpe", s => new TpeSampler(seed: s)),
+                ("tpe multivariate", s => new TpeSampler(seed: s, multivariate: true)),
                 ("gp", s => new GpSampler(seed: s, nStartupTrials: name == "branin" ? 5 : 10, deterministicObjective: true)),
             };
             foreach (var (label, make) in samplers)
