@@ -139,7 +139,7 @@ public sealed class GaussianProcess : IDisposable
             var loss = -LogPosterior(t, xs, ys, d, fitNoise, options.MinimumNoise, options.UsePriors);
             if (!double.IsFinite(loss.item<double>())) return (double.PositiveInfinity, new double[theta.Length]);
             loss.backward();
-            return (loss.item<double>(), t.grad!.data<double>().ToArray());
+            return (loss.item<double>(), t.grad!.cpu().data<double>().ToArray());
         }
         // A loose gradient tolerance (Optuna's GP uses 1e-2): the acquisition barely moves past it, and a warm-started
         // fit then takes a handful of steps.
@@ -224,7 +224,7 @@ public sealed class GaussianProcess : IDisposable
         var alpha = cholesky_solve(ys.unsqueeze(1), l).squeeze(1);
         var lml = -0.5 * ys.dot(alpha) - l.diagonal().log().sum();
         lml.backward();
-        return theta.grad!.data<double>().ToArray();
+        return theta.grad!.cpu().data<double>().ToArray();
     }
 
     /// <summary>Posterior mean and standard deviation of the latent function (standardised scale) as tensors.</summary>
@@ -243,7 +243,7 @@ public sealed class GaussianProcess : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (m, s) = PosteriorStandardised(ToTensor(xq));
-        return (m.data<double>().Select(v => v * yScale + yMean).ToArray(), s.data<double>().Select(v => v * yScale).ToArray());
+        return (m.cpu().data<double>().Select(v => v * yScale + yMean).ToArray(), s.cpu().data<double>().Select(v => v * yScale).ToArray());
     }
 
     internal Tensor ToTensor(double[][] xq)
@@ -260,7 +260,7 @@ public sealed class GaussianProcess : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return LogEiStandardised(ToTensor(xq), (best - yMean) / yScale).data<double>().Select(v => v + Math.Log(yScale)).ToArray();
+        return LogEiStandardised(ToTensor(xq), (best - yMean) / yScale).cpu().data<double>().Select(v => v + Math.Log(yScale)).ToArray();
     }
 
     internal Tensor LogEiStandardised(Tensor xq, double bestStandardised)

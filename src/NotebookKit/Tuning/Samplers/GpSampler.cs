@@ -98,7 +98,7 @@ public sealed class GpSampler : ISampler
         double[] scores;
         using (var scope = NewDisposeScope())
         using (no_grad())
-            scores = model.LogEiStandardised(model.ToTensor(candidates.ToArray()), incumbent).data<double>().ToArray();
+            scores = model.LogEiStandardised(model.ToTensor(candidates.ToArray()), incumbent).cpu().data<double>().ToArray();
         var starts = Enumerable.Range(0, candidates.Count).Where(i => double.IsFinite(scores[i]))
             .OrderByDescending(i => scores[i]).Take(Math.Max(NLocalSearch, 1)).ToArray();
         if (starts.Length == 0) return encoding.Snap(candidates[0]);
@@ -120,7 +120,7 @@ public sealed class GpSampler : ISampler
                 var (value, gradient) = model.LogEiAndGradientStandardised(tensor(Rows(v), [k, d], float64, model.Device), incumbent);
                 double total = -value.sum().item<double>();
                 if (!double.IsFinite(total)) return (double.PositiveInfinity, new double[v.Length]);
-                var g = gradient.data<double>().ToArray();
+                var g = gradient.cpu().data<double>().ToArray();
                 return (total, Enumerable.Range(0, v.Length).Select(i => -g[i / free.Length * d + free[i % free.Length]]).ToArray());
             }
             var x0 = rows.SelectMany(c => free.Select(j => c[j])).ToArray();
@@ -133,7 +133,7 @@ public sealed class GpSampler : ISampler
         double[] final;
         using (var scope = NewDisposeScope())
         using (no_grad())
-            final = model.LogEiStandardised(model.ToTensor(points.ToArray()), incumbent).data<double>().ToArray();
+            final = model.LogEiStandardised(model.ToTensor(points.ToArray()), incumbent).cpu().data<double>().ToArray();
         int best = 0;
         for (int i = 1; i < final.Length; i++) if (final[i] > final[best]) best = i;
         return points[best];

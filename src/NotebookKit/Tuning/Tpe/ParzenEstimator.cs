@@ -29,6 +29,8 @@ public sealed record ParzenEstimatorOptions
 public sealed class ParzenEstimator
 {
     const double MinimumSigma = 1e-12;
+    // A few hundred numbers per proposal: on the CPU, whatever the default device, since a GPU round trip costs more.
+    static readonly Device Cpu = CPU;
     readonly Distribution[] distributions;
     readonly double[] low, high;
     readonly double?[] step;
@@ -161,10 +163,10 @@ public sealed class ParzenEstimator
             double[] x;
             using (var scope = NewDisposeScope())
             {
-                var m = tensor(mu, float64); var sd = tensor(sigma, float64);
+                var m = tensor(mu, float64, Cpu); var sd = tensor(sigma, float64, Cpu);
                 var lowerCdf = special.ndtr((low[j] - m) / sd);
                 var upperCdf = special.ndtr((high[j] - m) / sd);
-                var p = lowerCdf + tensor(u, float64) * (upperCdf - lowerCdf);
+                var p = lowerCdf + tensor(u, float64, Cpu) * (upperCdf - lowerCdf);
                 x = (m + sd * special.ndtri(p)).clamp(low[j], high[j]).data<double>().ToArray();
             }
             for (int s = 0; s < count; s++) rows[s][j] = Untransform(distributions[j], x[s], step[j]);
@@ -206,29 +208,29 @@ public sealed class ParzenEstimator
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         int count = samples.Count;
-        var total = tensor(Weights, float64).log().unsqueeze(0).expand(count, -1).clone();
+        var total = tensor(Weights, float64, Cpu).log().unsqueeze(0).expand(count, -1).clone();
         for (int j = 0; j < distributions.Length; j++)
         {
             if (categoryWeights[j] is { } cw)
             {
-                var table = tensor(cw.SelectMany(r => r).ToArray(), [cw.Length, cw[0].Length], float64).log().t();
-                var index = tensor(samples.Select(r => (long)r[j]).ToArray(), int64);
+                var table = tensor(cw.SelectMany(r => r).ToArray(), [cw.Length, cw[0].Length], float64, Cpu).log().t();
+                var index = tensor(samples.Select(r => (long)r[j]).ToArray(), int64, Cpu);
                 total.add_(table.index_select(0, index));
                 continue;
             }
-            var mu = tensor(mus[j], float64).unsqueeze(0);
-            var sd = tensor(sigmas[j], float64).unsqueeze(0);
+            var mu = tensor(mus[j], float64, Cpu).unsqueeze(0);
+            var sd = tensor(sigmas[j], float64, Cpu).unsqueeze(0);
             var logAccept = StandardNormal.LogMass((low[j] - mu) / sd, (high[j] - mu) / sd);
             var bins = Bins(j, samples);
             if (bins is var (lowerEdges, upperEdges))
             {
-                var lower = tensor(lowerEdges, float64).clamp_min(low[j]).unsqueeze(1);
-                var upper = tensor(upperEdges, float64).clamp_max(high[j]).unsqueeze(1);
+                var lower = tensor(lowerEdges, float64, Cpu).clamp_min(low[j]).unsqueeze(1);
+                var upper = tensor(upperEdges, float64, Cpu).clamp_max(high[j]).unsqueeze(1);
                 total.add_(StandardNormal.LogMass((lower - mu) / sd, (upper - mu) / sd) - logAccept);
             }
             else
             {
-                var z = (tensor(samples.Select(r => Transform(distributions[j], r[j])).ToArray(), float64).unsqueeze(1) - mu) / sd;
+                var z = (tensor(samples.Select(r => Transform(distributions[j], r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
                 total.add_(-0.5 * z.square() - 0.5 * Math.Log(2 * Math.PI) - sd.log() - logAccept);
             }
         }
