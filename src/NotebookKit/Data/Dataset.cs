@@ -40,7 +40,7 @@ public sealed class Dataset : IRichDisplay
     /// <summary>Features as a float array per row.</summary>
     public float[][] FeatureRows()
     {
-        var flat = Features.contiguous().data<float>().ToArray();
+        var flat = Features.cpu().contiguous().data<float>().ToArray();
         int d = FeatureCount;
         return Enumerable.Range(0, (int)Count).Select(i => flat.AsSpan(i * d, d).ToArray()).ToArray();
     }
@@ -49,13 +49,13 @@ public sealed class Dataset : IRichDisplay
     public int[] LabelArray()
     {
         if (Task != TaskKind.Classification) throw new InvalidOperationException($"{Name} is a regression data set; use TargetArray().");
-        return Labels.data<long>().Select(v => (int)v).ToArray();
+        return Labels.cpu().data<long>().Select(v => (int)v).ToArray();
     }
 
     /// <summary>Targets as doubles (regression), or class indices as doubles.</summary>
     public double[] TargetArray() =>
-        Labels.dtype == ScalarType.Int64 ? Labels.data<long>().Select(v => (double)v).ToArray()
-        : Labels.to_type(ScalarType.Float64).data<double>().ToArray();
+        Labels.dtype == ScalarType.Int64 ? Labels.cpu().data<long>().Select(v => (double)v).ToArray()
+        : Labels.cpu().to_type(ScalarType.Float64).data<double>().ToArray();
 
     /// <summary>A DataFrame with one column per feature and a last column "target" (class name for classification).</summary>
     public DataFrame ToDataFrame()

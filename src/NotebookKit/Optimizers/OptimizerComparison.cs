@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using System.Diagnostics;
 using NotebookKit.Display;
 using NotebookKit.Training;
@@ -102,6 +103,7 @@ public static class OptimizerComparison
             {
                 manual_seed(seed);
                 using var model = buildModel();
+                model.to(Kit.Device); // before the optimizer: moving a module replaces its parameters
                 var optimizer = candidate.Create(model.parameters(), lr);
                 var history = Trainer.Fit(model, x, y, loss, optimizer, new TrainOptions
                 {

@@ -48,8 +48,8 @@ public static class OptimizerParity
             using var scope = NewDisposeScope();
             long start = step % batches * batchSize;
             long size = Math.Min(batchSize, x.shape[0] - start);
-            var bx = x.narrow(0, start, size);
-            var by = y.narrow(0, start, size);
+            var bx = x.narrow(0, start, size).to(pa[0].device);
+            var by = y.narrow(0, start, size).to(pa[0].device);
             optA.ZeroGrad();
             var la = loss(a.call(bx), by);
             la.backward();

@@ -1,19 +1,24 @@
+using NotebookKit.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace NotebookKit.Training;
 
-/// <summary>Small model builders used across the notebooks. Each returns a Sequential the kit can export.</summary>
+/// <summary>
+/// Small model builders used across the notebooks. Each returns a Sequential the kit can export, already on
+/// <see cref="Kit.Device"/>: create the optimizer after the model is where it trains, because moving a TorchSharp
+/// module replaces its parameters and an optimizer made before would keep updating the old ones.
+/// </summary>
 public static class Models
 {
     /// <summary>Multinomial logistic regression: one Linear layer producing class logits (use with cross-entropy).</summary>
     public static Module<Tensor, Tensor> LogisticRegression(int inputs, int classes) =>
-        Sequential(("linear", Linear(inputs, classes)));
+        Sequential(("linear", Linear(inputs, classes))).to(Kit.Device);
 
     /// <summary>Linear regression: one Linear layer with a single output.</summary>
     public static Module<Tensor, Tensor> LinearRegression(int inputs) =>
-        Sequential(("linear", Linear(inputs, 1)), ("flatten", Flatten(0)));
+        Sequential(("linear", Linear(inputs, 1)), ("flatten", Flatten(0))).to(Kit.Device);
 
     /// <summary>A multi-layer perceptron: Linear, optional BatchNorm, activation, optional Dropout per hidden layer.</summary>
     public static Module<Tensor, Tensor> Mlp(int inputs, int[] hidden, int outputs, string activation = "relu", double dropout = 0, bool batchNorm = false)
@@ -32,7 +37,7 @@ public static class Models
             width = hidden[i];
         }
         layers.Add(("output", Linear(width, outputs)));
-        return Sequential(layers);
+        return Sequential(layers).to(Kit.Device);
     }
 
     /// <summary>
@@ -53,7 +58,7 @@ public static class Models
         };
         if (dropout > 0) layers.Add(("dropout", Dropout(dropout)));
         layers.Add(("output", Linear(hidden, classes)));
-        return Sequential(layers);
+        return Sequential(layers).to(Kit.Device);
     }
 
     public static Module<Tensor, Tensor> Activation(string name) => name.ToLowerInvariant() switch

@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,7 +32,8 @@ public sealed class NetworkModel(Func<Module<Tensor, Tensor>> build, Func<IEnume
     {
         if (Seed is int s) manual_seed(s);
         Module?.Dispose();
-        Module = build();
+        // On the training device before the optimizer exists: moving a module later would replace its parameters.
+        Module = build().to(options?.Device ?? Kit.Device);
         using var opt = optimizer(Module.parameters());
         History = Trainer.Fit(Module, x, y, loss, opt, options ?? new TrainOptions { ProgressEvery = 0 });
     }

@@ -59,7 +59,7 @@ public static class Trainer
         options ??= new TrainOptions();
         Validate(x, y, options);
         var device = options.Device ?? Kit.Device;
-        model.to(device);
+        RequireOn(model, device);
         int seed = options.Seed ?? Kit.Seed;
         using var data = NewDisposeScope();
         var (xs, ys, vx, vy) = Prepare(x, y, options, device, seed);
@@ -261,8 +261,21 @@ public static class Trainer
         return model;
     }
 
+    /// <summary>Where the model's weights live (parameters, or buffers for quantised layers); Kit.Device for an empty module.</summary>
     public static Device DeviceOf(Module<Tensor, Tensor> model) =>
-        model.parameters().FirstOrDefault()?.device ?? Kit.Device;
+        model.parameters().Select(p => p.device).Concat(model.buffers().Select(b => b.device)).FirstOrDefault() ?? Kit.Device;
+
+    /// <summary>
+    /// Training does not move the model: moving a TorchSharp module replaces its parameters, and the optimizer the caller
+    /// made would go on updating the old ones (on a GPU, disposed tensors). So a model elsewhere is a clear error.
+    /// </summary>
+    static void RequireOn(Module<Tensor, Tensor> model, Device device)
+    {
+        var elsewhere = model.parameters().Select(p => p.device).FirstOrDefault(d => d.type != device.type || (device.type == DeviceType.CUDA && d.index != Math.Max(device.index, 0)));
+        if (elsewhere is not null)
+            throw new InvalidOperationException($"The model's parameters are on {elsewhere} but training runs on {device}. Move the model first " +
+                $"(model.to(device), or build it with NotebookKit.Training.Models, which puts it on Kit.Device) and create the optimizer after that.");
+    }
 
     static string Describe(EpochRecord r, int epochs)
     {

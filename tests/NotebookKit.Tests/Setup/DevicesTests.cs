@@ -9,6 +9,9 @@ public class DevicesTests
     public void Without_a_choice_CUDA_is_used_when_available_else_CPU()
     {
         Assert.Equal(DeviceType.CUDA, Devices.Choose(null, cudaAvailable: true).type);
+        // Index 0 as CUDA tensors report it, so moving a module that is already there copies nothing.
+        Assert.Equal(0, Devices.Choose(null, cudaAvailable: true).index);
+        Assert.Equal(0, Devices.Choose("cuda", cudaAvailable: true).index);
         Assert.Equal(DeviceType.CPU, Devices.Choose(null, cudaAvailable: false).type);
         Assert.Equal(DeviceType.CPU, Devices.Choose("  ", cudaAvailable: false).type);
     }

@@ -31,6 +31,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void A_model_on_another_device_is_a_clear_error_not_a_silent_move()
+    {
+        // Moving a TorchSharp module replaces its parameters, so an optimizer made before the move would train stale
+        // tensors. The meta device stands in for a GPU here: the model is "elsewhere", the trainer must refuse.
+        var (x, y) = LinearProblem(32);
+        var model = Models.LinearRegression(2).to(new Device(DeviceType.META));
+        var before = model.parameters().First();
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            Trainer.Fit(model, x, y, Losses.MeanSquaredError, optim.SGD(model.parameters(), 0.1), new TrainOptions { Device = CPU, ProgressEvery = 0 }));
+        Assert.Contains("create the optimizer after", e.Message);
+        Assert.Same(before, model.parameters().First()); // nothing was moved
+    }
+
+    [Fact]
+    public void Model_builders_put_the_model_on_the_kit_device()
+    {
+        foreach (var model in new[] { Models.LogisticRegression(3, 2), Models.LinearRegression(3), Models.Mlp(3, [4], 2), Models.DigitsCnn(channels: 2, hidden: 4) })
+            Assert.All(model.parameters(), p => Assert.Equal(Kit.Device.type, p.device.type));
+    }
+
+    [Fact]
     public void Live_tensor_count_does_not_grow_across_epochs()
     {
         var (x, y) = LinearProblem(512);

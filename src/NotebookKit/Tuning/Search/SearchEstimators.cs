@@ -18,16 +18,17 @@ public static class SearchEstimators
             (model, rows) =>
             {
                 // No dispose scope here: the model may create its module (and parameters) inside Fit.
-                using var index = tensor(rows);
+                using var index = tensor(rows, device: x.device);
                 using var xs = x.index_select(0, index);
-                using var ys = y.index_select(0, index);
+                using var yIndex = index.to(y.device);
+                using var ys = y.index_select(0, yIndex);
                 model.Fit(xs, ys);
             },
             (model, rows) =>
             {
                 using var scope = NewDisposeScope();
-                var index = tensor(rows);
-                return scorer(model.Predict(x.index_select(0, index)), y.index_select(0, index));
+                var index = tensor(rows, device: x.device);
+                return scorer(model.Predict(x.index_select(0, index)), y.index_select(0, index.to(y.device)));
             });
     }
 }
