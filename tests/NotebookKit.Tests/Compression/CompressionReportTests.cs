@@ -54,9 +54,9 @@ public class CompressionReportTests
         var model = Models.Mlp(10, [16], 3);
         var x = randn(4, 10);
         CompressionMeasure.LatencyMs(model, x, repeats: 3, warmup: 1);
-        long before = Tensor.TotalCount;
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         CompressionMeasure.LatencyMs(model, x, repeats: 20, warmup: 2);
-        Assert.True(Tensor.TotalCount - before <= 1, $"live tensors grew from {before} to {Tensor.TotalCount}");
+        Assert.True(DisposeScopeManager.Statistics.ThreadTotalLiveCount - before <= 1, $"live tensors grew from {before} to {DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
         Assert.False(float.IsNaN(x.sum().item<float>())); // the caller's tensor was not disposed
         Assert.Throws<ArgumentOutOfRangeException>(() => CompressionMeasure.LatencyMs(model, x, repeats: 0));
     }

@@ -189,7 +189,7 @@ public class TrainerFeaturesTests
         var process = Process.GetCurrentProcess();
         process.Refresh();
         long memoryBefore = process.WorkingSet64;
-        long tensorsBefore = Tensor.TotalCount;
+        long tensorsBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Trainer.Fit(model, x, y, Losses.CrossEntropy, optimizer, new TrainOptions
         {
             Epochs = 12, BatchSize = 32, ProgressEvery = 0, ValidationX = x, ValidationY = y, Metrics = options.Metrics,
@@ -200,7 +200,7 @@ public class TrainerFeaturesTests
         long grownMb = (process.WorkingSet64 - memoryBefore) / (1024 * 1024);
         // A few handles may await the finalizer at any moment (seen: +4, one per parameter); a per-batch leak adds hundreds
         // (384 steps here; an injected leak of one batch tensor showed +192 even with collections running).
-        Assert.True(Tensor.TotalCount - tensorsBefore <= 8, $"live tensors grew from {tensorsBefore} to {Tensor.TotalCount}");
+        Assert.True(DisposeScopeManager.Statistics.ThreadTotalLiveCount - tensorsBefore <= 8, $"live tensors grew from {tensorsBefore} to {DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
         Assert.True(grownMb < 25, $"working set grew by {grownMb} MB over 12 epochs");
     }
 }

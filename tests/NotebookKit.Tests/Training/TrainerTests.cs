@@ -59,9 +59,9 @@ public class TrainerTests
         var optimizer = optim.Adam(model.parameters(), 1e-3);
         Func<Tensor, Tensor, Tensor> loss = (p, t) => nn.functional.mse_loss(p.squeeze(1), t);
         Trainer.Fit(model, x, y, loss, optimizer, new TrainOptions { Epochs = 3, BatchSize = 16, ProgressEvery = 0, ValidationX = x, ValidationY = y });
-        long afterWarmUp = Tensor.TotalCount;
+        long afterWarmUp = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Trainer.Fit(model, x, y, loss, optimizer, new TrainOptions { Epochs = 30, BatchSize = 16, ProgressEvery = 0, ValidationX = x, ValidationY = y });
-        long afterMany = Tensor.TotalCount;
+        long afterMany = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Assert.True(afterMany - afterWarmUp <= 2, $"live tensors grew from {afterWarmUp} to {afterMany} over 30 epochs");
     }
 

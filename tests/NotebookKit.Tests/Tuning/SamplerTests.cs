@@ -92,4 +92,20 @@ public class SamplerTests
         var xs = pending.Select(t => t.SuggestFloat("x", 0, 1)).ToArray();
         for (int i = 0; i < 3; i++) for (int j = i + 1; j < 3; j++) Assert.True(Math.Abs(xs[i] - xs[j]) > 1e-3, string.Join(", ", xs));
     }
+
+    [Theory]
+    [InlineData("gp")]
+    [InlineData("tpe")]
+    public void Live_tensor_count_does_not_grow_across_suggestions(string kind)
+    {
+        // This thread's live count: tensors the GC finalises elsewhere do not hide a missing dispose scope here.
+        ISampler sampler = kind == "gp" ? new GpSampler(seed: 3, nStartupTrials: 4, deterministicObjective: true, nCandidates: 256) : new TpeSampler(seed: 3, nStartupTrials: 4);
+        var study = Study.Create(sampler: sampler);
+        double Objective(Trial t) => Math.Pow(t.SuggestFloat("x", 0, 1) - 0.4, 2) + Math.Pow(Math.Log10(t.SuggestFloat("lr", 1e-4, 1, log: true)) + 2, 2);
+        study.Optimize(Objective, nTrials: 8);
+        long afterWarmUp = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        study.Optimize(Objective, nTrials: 12);
+        long afterMany = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(afterMany - afterWarmUp <= 2, $"live tensors grew from {afterWarmUp} to {afterMany} over 12 {kind} suggestions");
+    }
 }

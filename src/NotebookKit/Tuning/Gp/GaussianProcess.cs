@@ -121,6 +121,7 @@ public sealed class GaussianProcess : IDisposable
     {
         options ??= new GpFitOptions();
         var (xs, ys, mean, sd, device) = Prepare(x, y, options.Standardize);
+        using var outputs = ys; // the model keeps x and what it solves from y, not y itself
         int d = (int)xs.shape[1];
         bool fitNoise = !options.Deterministic;
         // θ = [log λ_1..d, log s, log(σ² − floor)]; boxes keep ℓ in [e^-5, e^5] and s in [e^-6, e^6].
@@ -156,6 +157,7 @@ public sealed class GaussianProcess : IDisposable
     public static GaussianProcess WithHyperparameters(double[][] x, double[] y, GpHyperparameters hyperparameters, bool standardize = false)
     {
         var (xs, ys, mean, sd, device) = Prepare(x, y, standardize);
+        using var outputs = ys;
         if (hyperparameters.LengthScales.Length != xs.shape[1])
             throw new ArgumentException($"{hyperparameters.LengthScales.Length} length scales for {xs.shape[1]} input dimensions.");
         if (hyperparameters.LengthScales.Any(l => !(l > 0)) || !(hyperparameters.OutputScale > 0) || !(hyperparameters.Noise >= 0))
@@ -212,8 +214,8 @@ public sealed class GaussianProcess : IDisposable
     /// </summary>
     public static double[] LogMarginalLikelihoodGradient(double[][] x, double[] y, GpHyperparameters h)
     {
-        var (xs, ys, _, _, device) = Prepare(x, y, false);
         using var scope = NewDisposeScope();
+        var (xs, ys, _, _, device) = Prepare(x, y, false);
         using var grad = enable_grad();
         var theta = tensor(h.LengthScales.Select(l => -2 * Math.Log(l)).Append(Math.Log(h.OutputScale)).Append(Math.Log(h.Noise)).ToArray(), float64, device)
             .requires_grad_(true);
