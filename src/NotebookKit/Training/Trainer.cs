@@ -37,6 +37,7 @@ public sealed class TrainOptions
     public string? CheckpointPath { get; init; }
     /// <summary>Stop as soon as the training loss is NaN or infinite (the run diverged).</summary>
     public bool StopOnDivergence { get; init; } = true;
+    /// <summary>Where batches go (default Kit.Device). The model must already be there: the trainer does not move it.</summary>
     public Device? Device { get; init; }
     /// <summary>Called after every optimiser step, e.g. to re-apply pruning masks (Compression.Pruner.ApplyMasks).</summary>
     public Action? AfterStep { get; init; }
