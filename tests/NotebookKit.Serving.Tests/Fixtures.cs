@@ -35,7 +35,8 @@ public static class Models
             var scaler = new StandardScaler().Fit(data.Features);
             mean = scaler.Mean!.data<float>().ToArray();
             std = scaler.Std!.data<float>().ToArray();
-            var model = NotebookKit.Training.Models.LogisticRegression(30, 2);
+            // On the CPU whatever Kit.Device is: the reference weights and Direct() run there; backends move their own copy.
+            var model = NotebookKit.Training.Models.LogisticRegression(30, 2).to(CPU);
             var optimizer = optim.Adam(model.parameters(), 0.05);
             Trainer.Fit(model, scaler.Transform(data.Features), data.Labels, (o, y) => nn.functional.cross_entropy(o, y), optimizer,
                 new TrainOptions { Epochs = 15, BatchSize = 64, ProgressEvery = 0, Seed = 1, Device = CPU });
@@ -49,7 +50,7 @@ public static class Models
     public static nn.Module<Tensor, Tensor> Module()
     {
         Train();
-        var m = NotebookKit.Training.Models.LogisticRegression(30, 2);
+        var m = NotebookKit.Training.Models.LogisticRegression(30, 2).to(CPU);
         m.load(new MemoryStream(weights!));
         return m;
     }

@@ -25,7 +25,7 @@ public class TrainerTests
         var history = Trainer.Fit(model, x, y, Losses.MeanSquaredError, optim.SGD(model.parameters(), 0.1),
             new TrainOptions { Epochs = 30, BatchSize = 32, ProgressEvery = 0 });
         Assert.True(history.TrainLoss[^1] < history.TrainLoss[0] / 100, $"loss {history.TrainLoss[0]} -> {history.TrainLoss[^1]}");
-        var weight = model.parameters().First().data<float>().ToArray();
+        var weight = model.parameters().First().cpu().data<float>().ToArray();
         Assert.Equal(3.0, weight[0], 1);
         Assert.Equal(-2.0, weight[1], 1);
     }
@@ -48,7 +48,12 @@ public class TrainerTests
     public void Model_builders_put_the_model_on_the_kit_device()
     {
         foreach (var model in new[] { Models.LogisticRegression(3, 2), Models.LinearRegression(3), Models.Mlp(3, [4], 2), Models.DigitsCnn(channels: 2, hidden: 4) })
-            Assert.All(model.parameters(), p => Assert.Equal(Kit.Device.type, p.device.type));
+            Assert.All(model.parameters(), p =>
+            {
+                Assert.Equal(Kit.Device.type, p.device.type);
+                // On a GPU, the same index too: Kit.Device says cuda:0, as the tensors do, so moving again copies nothing.
+                if (p.device.type == DeviceType.CUDA) Assert.Equal(Kit.Device.index, p.device.index);
+            });
     }
 
     [Fact]

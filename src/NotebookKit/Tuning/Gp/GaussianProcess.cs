@@ -122,6 +122,12 @@ public sealed class GaussianProcess : IDisposable
         options ??= new GpFitOptions();
         var (xs, ys, mean, sd, device) = Prepare(x, y, options.Standardize);
         using var outputs = ys; // the model keeps x and what it solves from y, not y itself
+        try { return FitPrepared(xs, ys, mean, sd, device, options); }
+        catch { xs.Dispose(); throw; }
+    }
+
+    static GaussianProcess FitPrepared(Tensor xs, Tensor ys, double mean, double sd, Device device, GpFitOptions options)
+    {
         int d = (int)xs.shape[1];
         bool fitNoise = !options.Deterministic;
         // θ = [log λ_1..d, log s, log(σ² − floor)]; boxes keep ℓ in [e^-5, e^5] and s in [e^-6, e^6].
