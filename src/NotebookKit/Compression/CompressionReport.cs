@@ -53,7 +53,7 @@ public sealed class CompressionReport : IRichDisplay
     public HtmlTable Table()
     {
         var table = new HtmlTable(["model", "parameters", "non-zero", "size (KB)", "gzip (KB)", "smaller by", "accuracy", "macro F1",
-            "ms / sample", $"ms / batch", "speed-up (batch)"], $"Test-set accuracy; median CPU latency over {Repeats} runs, batch of {BatchSize}");
+            "ms / sample", $"ms / batch", "speed-up (batch)"], $"Test-set accuracy; median latency on the model's device over {Repeats} runs, batch of {BatchSize}");
         var first = Rows.FirstOrDefault();
         foreach (var r in Rows)
             table.AddRow(r.Name, r.Parameters, r.NonZeroParameters, Math.Round(r.Bytes / 1024.0, 1), Math.Round(r.GzipBytes / 1024.0, 1),

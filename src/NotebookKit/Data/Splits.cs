@@ -21,7 +21,7 @@ public static class Splits
         var train = new List<long>();
         if (stratify is null)
         {
-            var order = Shuffle(Enumerable.Range(0, count).ToArray(), random);
+            var order = CvCheck.Shuffle(Enumerable.Range(0, count).ToArray(), random);
             test.AddRange(order.Take(testCount).Select(i => (long)i));
             train.AddRange(order.Skip(testCount).Select(i => (long)i));
         }
@@ -35,21 +35,11 @@ public static class Splits
                 take[k]++;
             for (int k = 0; k < groups.Length; k++)
             {
-                var members = Shuffle(groups[k].ToArray(), random);
+                var members = CvCheck.Shuffle(groups[k].ToArray(), random);
                 test.AddRange(members.Take(take[k]).Select(i => (long)i));
                 train.AddRange(members.Skip(take[k]).Select(i => (long)i));
             }
         }
-        return (Shuffle(train.ToArray(), random), Shuffle(test.ToArray(), random));
-    }
-
-    static T[] Shuffle<T>(T[] items, Random random)
-    {
-        for (int i = items.Length - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (items[i], items[j]) = (items[j], items[i]);
-        }
-        return items;
+        return (CvCheck.Shuffle(train.ToArray(), random), CvCheck.Shuffle(test.ToArray(), random));
     }
 }

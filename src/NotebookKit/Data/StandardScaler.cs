@@ -13,21 +13,19 @@ public sealed class StandardScaler : ITensorTransform
 
     public StandardScaler Fit(Tensor x)
     {
-        if (x.dim() != 2 || x.shape[0] == 0) throw new ArgumentException($"Fit needs a non-empty 2-D tensor, got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        TransformCheck.FitInput(x, nameof(StandardScaler));
         using var _ = no_grad();
         Mean?.Dispose(); Std?.Dispose();
         Mean = x.mean([0]).detach().DetachFromDisposeScope();
         var std = x.std([0], unbiased: false);
-        Std = where(std.eq(0), ones_like(std), std).detach().DetachFromDisposeScope();
+        Std = TransformCheck.SafeScale(std).detach().DetachFromDisposeScope();
         return this;
     }
 
     public Tensor Transform(Tensor x)
     {
-        if (Mean is null || Std is null) throw new InvalidOperationException("Call Fit on the training rows before Transform.");
-        if (x.dim() != 2 || x.shape[1] != Mean.shape[0])
-            throw new ArgumentException($"Transform expects [n, {Mean.shape[0]}], got [{string.Join(", ", x.shape)}].", nameof(x));
-        return (x - Mean.to(x.device)) / Std.to(x.device);
+        TransformCheck.TransformInput(x, Mean, nameof(StandardScaler));
+        return (x - Mean!.to(x.device)) / Std!.to(x.device);
     }
 
     public Tensor FitTransform(Tensor x) => Fit(x).Transform(x);

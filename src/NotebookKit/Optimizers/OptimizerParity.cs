@@ -37,6 +37,7 @@ public static class OptimizerParity
         manual_seed(seed);
         var b = build();
         var optA = ours(a.parameters());
+        using var ownedA = optA as IDisposable;
         using var optB = theirs(b.parameters());
         var pa = a.parameters().ToArray();
         var pb = b.parameters().ToArray();

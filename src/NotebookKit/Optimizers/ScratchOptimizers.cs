@@ -31,7 +31,7 @@ public sealed class TorchOptimizer(optim.Optimizer inner) : IParameterOptimizer,
 /// <see cref="Update"/> once per parameter with its gradient g, the step count t (1 on the first step) and the
 /// parameter's own state tensors. Subclasses are a few lines of tensor maths each.
 /// </summary>
-public abstract class ScratchOptimizer : IParameterOptimizer
+public abstract class ScratchOptimizer : IParameterOptimizer, IDisposable
 {
     readonly Parameter[] parameters;
     readonly Dictionary<(int, string), Tensor> state = [];
@@ -68,6 +68,13 @@ public abstract class ScratchOptimizer : IParameterOptimizer
 
     /// <summary>Updates <paramref name="p"/> in place. <paramref name="state"/>(name) is a zero-initialised tensor shaped like p that persists across steps.</summary>
     protected abstract void Update(Tensor p, Tensor g, int t, Func<string, Tensor> state);
+
+    /// <summary>Frees the state tensors, which live outside every dispose scope.</summary>
+    public void Dispose()
+    {
+        foreach (var s in state.Values) s.Dispose();
+        state.Clear();
+    }
 
     Tensor State(int index, string name, Tensor like)
     {

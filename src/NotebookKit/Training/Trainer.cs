@@ -102,14 +102,19 @@ public static class Trainer
                 }
                 trainLoss = lossSum.item<double>() / n;
             }
-            double? validationLoss = vx is null ? null : Evaluate(model, vx, vy!, loss);
+            double? validationLoss = null;
             var metrics = new Dictionary<string, double>();
-            if (options.Metrics is { Count: > 0 })
+            using (var evaluation = NewDisposeScope())
             {
-                using var metricScope = NewDisposeScope();
-                var (mx, my) = vx is null ? (xs, ys) : (vx, vy!);
-                var outputs = Predict(model, mx);
-                foreach (var (name, metric) in options.Metrics) metrics[name] = metric(outputs, my);
+                // One forward pass over the validation rows serves both the loss and the metrics.
+                var validationOutputs = vx is null ? null : Predict(model, vx);
+                if (validationOutputs is not null)
+                    using (no_grad()) validationLoss = loss(validationOutputs, vy!).to_type(ScalarType.Float64).item<double>();
+                if (options.Metrics is { Count: > 0 })
+                {
+                    var outputs = validationOutputs ?? Predict(model, xs);
+                    foreach (var (name, metric) in options.Metrics) metrics[name] = metric(outputs, vx is null ? ys : vy!);
+                }
             }
             var record = new EpochRecord(epoch, trainLoss, validationLoss, metrics, lr, clock.Elapsed.TotalSeconds);
             history.Epochs.Add(record);

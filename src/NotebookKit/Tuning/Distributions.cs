@@ -55,10 +55,29 @@ public abstract record Distribution
 /// <summary>A numeric distribution that samplers see on the unit interval.</summary>
 public abstract record NumericDistribution : Distribution
 {
+    /// <summary>
+    /// The range samplers work on: after ln for log parameters, widened by half a step for integers and stepped floats
+    /// (ln(low − ½), ln(high + ½) for log integers), so that rounding gives every value an equal share.
+    /// </summary>
+    internal abstract (double Low, double High) SamplingRange { get; }
+    internal abstract bool LogScale { get; }
+    internal double ToSamplingScale(double internalValue) => LogScale ? Math.Log(internalValue) : internalValue;
+    /// <summary>The nearest valid internal value for a point on the sampling scale: exp for log parameters, rounded to the grid, clamped.</summary>
+    internal abstract double FromSamplingScale(double x);
+
     /// <summary>Maps an internal value to [0, 1] (after ln for log distributions).</summary>
-    public abstract double ToUnit(double internalValue);
+    public double ToUnit(double internalValue)
+    {
+        var (lo, hi) = SamplingRange;
+        return hi == lo ? 0.5 : (ToSamplingScale(internalValue) - lo) / (hi - lo);
+    }
+
     /// <summary>Maps u in [0, 1] back to the nearest valid internal value (rounding to the step, clamping).</summary>
-    public abstract double FromUnit(double u);
+    public double FromUnit(double u)
+    {
+        var (lo, hi) = SamplingRange;
+        return FromSamplingScale(lo + Math.Clamp(u, 0, 1) * (hi - lo));
+    }
 }
 
 /// <summary>Float in [low, high]; log-uniform when <c>log</c>; on the grid low + k·step when <c>step</c> is given.</summary>
@@ -94,23 +113,12 @@ public sealed record FloatDistribution : NumericDistribution
         return true;
     }
 
-    (double lo, double hi) Bounds()
-    {
-        double half = (Step ?? 0) / 2;
-        return Log ? (Math.Log(Low), Math.Log(High)) : (Low - half, High + half);
-    }
+    internal override (double Low, double High) SamplingRange =>
+        Log ? (Math.Log(Low), Math.Log(High)) : (Low - (Step ?? 0) / 2, High + (Step ?? 0) / 2);
+    internal override bool LogScale => Log;
 
-    public override double ToUnit(double v)
+    internal override double FromSamplingScale(double x)
     {
-        var (lo, hi) = Bounds();
-        if (hi == lo) return 0.5;
-        return ((Log ? Math.Log(v) : v) - lo) / (hi - lo);
-    }
-
-    public override double FromUnit(double u)
-    {
-        var (lo, hi) = Bounds();
-        double x = lo + Math.Clamp(u, 0, 1) * (hi - lo);
         if (Log) x = Math.Exp(x);
         if (Step is double s) x = Low + Math.Round((x - Low) / s) * s;
         return Math.Clamp(x, Low, High);
@@ -144,22 +152,14 @@ public sealed record IntDistribution : NumericDistribution
     public override bool Contains(double v) =>
         !double.IsNaN(v) && v >= Low && v <= High && v == Math.Round(v) && ((long)v - Low) % Step == 0;
 
-    (double lo, double hi) Bounds() =>
+    internal override (double Low, double High) SamplingRange =>
         Log ? (Math.Log(Low - 0.5), Math.Log(High + 0.5)) : (Low - Step / 2.0, High + Step / 2.0);
+    internal override bool LogScale => Log;
 
-    public override double ToUnit(double v)
+    internal override double FromSamplingScale(double x)
     {
-        var (lo, hi) = Bounds();
-        return ((Log ? Math.Log(v) : v) - lo) / (hi - lo);
-    }
-
-    public override double FromUnit(double u)
-    {
-        var (lo, hi) = Bounds();
-        double x = lo + Math.Clamp(u, 0, 1) * (hi - lo);
         if (Log) x = Math.Exp(x);
-        x = Low + Math.Round((x - Low) / Step) * Step;
-        return Math.Clamp(x, Low, High);
+        return Math.Clamp(Low + Math.Round((x - Low) / Step) * Step, Low, High);
     }
 
     public override string ToJson() =>

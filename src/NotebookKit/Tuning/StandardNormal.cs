@@ -9,7 +9,7 @@ namespace NotebookKit.Tuning;
 internal static class StandardNormal
 {
     internal const double Threshold = -3;
-    static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+    internal static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
 
     /// <summary>
     /// c(t) = t + 2/(t + 3/(t + 4/(t + …))) (30 terms) for t ≥ 3, so that Mills' ratio R(t) = Φ(−t)/φ(t) = 1/(t + 1/c(t));

@@ -165,10 +165,9 @@ public sealed class Study
                 {
                     frozen = Tell(trial, objective(trial));
                 }
-                catch (TrialPrunedException e)
+                catch (TrialPrunedException)
                 {
                     frozen = Tell(trial, TrialState.Pruned, error: null);
-                    _ = e;
                 }
                 catch (Exception e)
                 {

@@ -103,10 +103,4 @@ public sealed class Trial
         study.Storage.SetAttr(study.StudyId, Number, key, value, system: false);
         lock (state) state.UserAttrs[key] = value;
     }
-
-    internal void SetSystemAttr(string key, object? value)
-    {
-        study.Storage.SetAttr(study.StudyId, Number, key, value, system: true);
-        lock (state) state.SystemAttrs[key] = value;
-    }
 }

@@ -34,7 +34,6 @@ public sealed class GaussianProcess : IDisposable
 {
     const double Sqrt5 = 2.2360679774997896;
     const double FitTolerance = 1e-3;
-    static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
     readonly Tensor x, alpha, cholesky, lengthScaleWeights, outputScale;
     // Training inputs divided by their length scales, and their squared norms: fixed for every posterior query.
     readonly Tensor xScaled, xScaledSquaredNorms;
@@ -63,7 +62,7 @@ public sealed class GaussianProcess : IDisposable
         JitterUsed = jitter;
         cholesky = l.MoveToOuterDisposeScope();
         alpha = cholesky_solve(y.unsqueeze(1), cholesky).squeeze(1).MoveToOuterDisposeScope();
-        LogMarginalLikelihood = (-0.5 * y.dot(alpha) - cholesky.diagonal().log().sum()).item<double>() - y.shape[0] * HalfLog2Pi;
+        LogMarginalLikelihood = (-0.5 * y.dot(alpha) - cholesky.diagonal().log().sum()).item<double>() - y.shape[0] * StandardNormal.HalfLog2Pi;
     }
 
     /// <summary>Matérn-5/2 Gram matrix between the rows of <paramref name="a"/> and <paramref name="b"/>.</summary>
@@ -80,19 +79,24 @@ public sealed class GaussianProcess : IDisposable
     {
         using var scope = NewDisposeScope();
         // ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b: one matrix product instead of an n×m×d difference tensor.
-        var aSquaredNorms = a.square().sum(-1).unsqueeze(1);
         if (!is_grad_enabled())
         {
             // Scoring thousands of candidates: the same formula in place, without a fresh n×m buffer per operation.
-            var rr = a.matmul(b.t()).mul_(-2.0).add_(aSquaredNorms).add_(bSquaredNorms).clamp_min_(1e-30).sqrt_().mul_(Sqrt5);
-            var decay = rr.neg().exp_();
-            return rr.square().div_(3.0).add_(rr).add_(1.0).mul_(decay).mul_(scale).MoveToOuterDisposeScope();
+            var rr = ScaledDistances(a, b, bSquaredNorms);
+            return KernelOfDistances(rr, rr.neg().exp_(), scale).MoveToOuterDisposeScope();
         }
-        var d2 = aSquaredNorms + bSquaredNorms - 2.0 * a.matmul(b.t());
+        var d2 = a.square().sum(-1).unsqueeze(1) + bSquaredNorms - 2.0 * a.matmul(b.t());
         // r is clamped away from 0 so the gradient of sqrt stays finite; k'(r) → 0 there anyway.
         var r = d2.clamp_min(1e-30).sqrt() * Sqrt5;
         return (scale * (r + 1.0 + r.square() / 3.0) * (-r).exp()).MoveToOuterDisposeScope();
     }
+
+    /// <summary>r = √5·‖a_i − b_j‖ in place (no autograd), clamped away from 0 as in <see cref="Matern52Scaled"/>.</summary>
+    static Tensor ScaledDistances(Tensor a, Tensor b, Tensor bSquaredNorms) =>
+        a.matmul(b.t()).mul_(-2.0).add_(a.square().sum(-1).unsqueeze(1)).add_(bSquaredNorms).clamp_min_(1e-30).sqrt_().mul_(Sqrt5);
+
+    /// <summary>s·(1 + r + r²/3)·e^(−r) from r and e^(−r), without changing either.</summary>
+    static Tensor KernelOfDistances(Tensor r, Tensor decay, Tensor scale) => r.square().div_(3.0).add_(r).add_(1.0).mul_(decay).mul_(scale);
 
     /// <summary>Closed form of the kernel for one distance r (for tests and teaching): s·(1 + √5 r + 5/3 r²)·exp(−√5 r).</summary>
     public static double Matern52(double r, double scale = 1) => scale * (1 + Sqrt5 * r + 5.0 / 3 * r * r) * Math.Exp(-Sqrt5 * r);
@@ -200,7 +204,7 @@ public sealed class GaussianProcess : IDisposable
         var k = Matern52(x, x, lambda, s);
         var (l, _) = Cholesky(k, noise);
         var alpha = cholesky_solve(y.unsqueeze(1), l).squeeze(1);
-        var lml = -0.5 * y.dot(alpha) - l.diagonal().log().sum() - y.shape[0] * HalfLog2Pi;
+        var lml = -0.5 * y.dot(alpha) - l.diagonal().log().sum() - y.shape[0] * StandardNormal.HalfLog2Pi;
         if (!priors) return lml;
         var prior = -(0.1 / lambda + 0.1 * lambda).sum() + (s.log() - s);
         if (fitNoise) prior = prior + (0.1 * noise.log() - 30.0 * noise);
@@ -225,24 +229,23 @@ public sealed class GaussianProcess : IDisposable
         using var grad = enable_grad();
         var theta = tensor(h.LengthScales.Select(l => -2 * Math.Log(l)).Append(Math.Log(h.OutputScale)).Append(Math.Log(h.Noise)).ToArray(), float64, device)
             .requires_grad_(true);
-        int d = h.LengthScales.Length;
-        var lambda = theta.narrow(0, 0, d).exp();
-        var k = Matern52(xs, xs, lambda, theta[d].exp());
-        var (l, _) = Cholesky(k, theta[d + 1].exp());
-        var alpha = cholesky_solve(ys.unsqueeze(1), l).squeeze(1);
-        var lml = -0.5 * ys.dot(alpha) - l.diagonal().log().sum();
-        lml.backward();
+        // The same function the fit maximises, with the noise free and no priors.
+        LogPosterior(theta, xs, ys, h.LengthScales.Length, fitNoise: true, minNoise: 0, priors: false).backward();
         return theta.grad!.cpu().data<double>().ToArray();
     }
 
     /// <summary>Posterior mean and standard deviation of the latent function (standardised scale) as tensors.</summary>
     internal (Tensor Mean, Tensor Std) PosteriorStandardised(Tensor xq)
     {
-        var ks = Matern52Scaled(xq * lengthScaleWeights, xScaled, xScaledSquaredNorms, outputScale);
-        var mean = ks.matmul(alpha);
+        var (mean, _, variance) = Posterior(Matern52Scaled(xq * lengthScaleWeights, xScaled, xScaledSquaredNorms, outputScale));
+        return (mean, variance.clamp_min(1e-12).sqrt());
+    }
+
+    /// <summary>Mean μ = kα, v = L⁻¹kᵀ and the unclamped variance s − ‖v‖² for the cross-kernel rows <paramref name="ks"/>.</summary>
+    (Tensor Mean, Tensor V, Tensor Variance) Posterior(Tensor ks)
+    {
         var v = linalg.solve_triangular(cholesky, ks.t(), upper: false);
-        var variance = (outputScale - v.square().sum(dim: 0)).clamp_min(1e-12);
-        return (mean, variance.sqrt());
+        return (ks.matmul(alpha), v, outputScale - v.square().sum(dim: 0));
     }
 
     /// <summary>Posterior mean and standard deviation of f at each row, on the original output scale.</summary>
@@ -287,15 +290,12 @@ public sealed class GaussianProcess : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var a = xq * lengthScaleWeights;
-        var r = a.matmul(xScaled.t()).mul_(-2.0).add_(a.square().sum(-1).unsqueeze(1)).add_(xScaledSquaredNorms).clamp_min_(1e-30).sqrt_().mul_(Sqrt5);
+        var r = ScaledDistances(xq * lengthScaleWeights, xScaled, xScaledSquaredNorms);
         var decay = r.neg().exp_();
-        var ks = r.square().div_(3.0).add_(r).add_(1.0).mul_(decay).mul_(outputScale);
+        var ks = KernelOfDistances(r, decay, outputScale);
         var slope = r.add_(1.0).mul_(decay).mul_(outputScale).mul_(-5.0 / 3.0); // r is not needed after this
-        var mean = ks.matmul(alpha);
-        var v = linalg.solve_triangular(cholesky, ks.t(), upper: false);
+        var (mean, v, rawVariance) = Posterior(ks);
         var w = linalg.solve_triangular(cholesky.t(), v, upper: true);
-        var rawVariance = outputScale - v.square().sum(dim: 0);
         var std = rawVariance.clamp_min(1e-12).sqrt();
         // Σ_i c_ki (x_k − X_i)/ℓ² for a weight matrix c (queries × training points).
         var lambda = lengthScaleWeights.square();
@@ -330,7 +330,7 @@ public sealed class GaussianProcess : IDisposable
         var t = (-z).clamp_min(3.0);
         var acc = StandardNormal.MillsFraction(t);
         var a = acc.reciprocal();
-        var tail = -0.5 * t.square() - HalfLog2Pi + (a / (t + a)).log();
+        var tail = -0.5 * t.square() - StandardNormal.HalfLog2Pi + (a / (t + a)).log();
         var inside = z > -3.0;
         return (where(inside, direct, tail).MoveToOuterDisposeScope(), slope ? where(inside, directSlope!, acc).MoveToOuterDisposeScope() : null!);
     }

@@ -32,17 +32,8 @@ public class PercentilePruner : IPruner
         var others = completed.Where(t => t.IntermediateValues.TryGetValue(step, out var v) && !double.IsNaN(v))
             .Select(t => t.IntermediateValues[step]).ToArray();
         if (others.Length == 0) return false;
-        double p = PercentileOf(others, minimize ? 100 - Percentile : Percentile);
+        double p = Metrics.Score.Percentiles(others, [minimize ? 100 - Percentile : Percentile])[0];
         return minimize ? best > p : best < p;
-    }
-
-    /// <summary>Linear-interpolation percentile (numpy's default).</summary>
-    public static double PercentileOf(IReadOnlyList<double> values, double percentile)
-    {
-        var sorted = values.OrderBy(v => v).ToArray();
-        double rank = percentile / 100 * (sorted.Length - 1);
-        int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
 }
 

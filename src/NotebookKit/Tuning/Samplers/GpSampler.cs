@@ -24,7 +24,7 @@ public sealed class GpSampler : ISampler
     public bool DeterministicObjective { get; }
     public int NCandidates { get; }
     public int NLocalSearch { get; }
-    /// <summary>The last fitted model, its encoding and the standardised incumbent, for plots; null before the first fit.</summary>
+    /// <summary>The last fitted model and its encoding, for plots; null before the first fit.</summary>
     public (GaussianProcess Model, SpaceEncoding Encoding)? Last { get; private set; }
     /// <summary>Seconds spent in the last relative sample (fit plus acquisition optimisation).</summary>
     public double LastSuggestSeconds { get; private set; }

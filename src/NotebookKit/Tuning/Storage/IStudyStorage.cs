@@ -9,7 +9,6 @@ public interface IStudyStorage
 {
     /// <summary>Creates the study, or returns the existing one's id when <paramref name="loadIfExists"/>.</summary>
     int CreateStudy(string name, StudyDirection direction, bool loadIfExists);
-    StudyDirection GetDirection(int studyId);
     /// <summary>The id and direction of the study called <paramref name="name"/>, or null if there is none.</summary>
     (int Id, StudyDirection Direction)? FindStudy(string name);
     /// <summary>Claims the oldest waiting trial or creates a new one; either way it is Running and owned by this process.</summary>

@@ -33,7 +33,6 @@ public sealed class InMemoryStorage : IStudyStorage
         }
     }
 
-    public StudyDirection GetDirection(int studyId) { lock (gate) return studies[studyId].Direction; }
 
     public FrozenTrial StartTrial(int studyId)
     {

@@ -117,12 +117,6 @@ public sealed class SqliteStorage : IStudyStorage
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), Enum.Parse<StudyDirection>(parts[1]));
     }
 
-    public StudyDirection GetDirection(int studyId)
-    {
-        using var c = Open();
-        return Enum.Parse<StudyDirection>((string)Scalar(c, null, "SELECT direction FROM studies WHERE id=$s", ("$s", studyId))!);
-    }
-
     public FrozenTrial StartTrial(int studyId)
     {
         lock (gate)

@@ -72,8 +72,11 @@ public sealed class ParzenEstimator
                 categoryWeights[j] = CategoryComponents(column, c.Choices.Count, options.PriorWeight);
                 continue;
             }
-            (low[j], high[j], step[j]) = Bounds(distributions[j]);
-            mus[j] = [.. column.Select(v => Transform(distributions[j], v)), 0.5 * (low[j] + high[j])];
+            var numeric = (NumericDistribution)distributions[j];
+            (low[j], high[j]) = numeric.SamplingRange;
+            // Discrete values own the bin of width step around them; log integers are binned in Bins().
+            step[j] = numeric switch { FloatDistribution f => f.Step, IntDistribution { Log: false } i => i.Step, _ => null };
+            mus[j] = [.. column.Select(numeric.ToSamplingScale), 0.5 * (low[j] + high[j])];
             sigmas[j] = Bandwidths(mus[j], low[j], high[j], options, d);
         }
     }
@@ -88,20 +91,6 @@ public sealed class ParzenEstimator
         double total = w.Sum();
         return [.. w.Select(v => v / total)];
     }
-
-    /// <summary>The range in the space components live in: log for log parameters, widened by half a step for discrete ones.</summary>
-    static (double Low, double High, double? Step) Bounds(Distribution distribution) => distribution switch
-    {
-        FloatDistribution { Log: true } f => (Math.Log(f.Low), Math.Log(f.High), null),
-        FloatDistribution { Step: double q } f => (f.Low - q / 2, f.High + q / 2, q),
-        FloatDistribution f => (f.Low, f.High, null),
-        IntDistribution { Log: true } i => (Math.Log(i.Low - 0.5), Math.Log(i.High + 0.5), null),
-        IntDistribution i => (i.Low - i.Step / 2.0, i.High + i.Step / 2.0, i.Step),
-        _ => throw new ArgumentException($"Unsupported distribution {distribution}."),
-    };
-
-    static double Transform(Distribution distribution, double value) =>
-        distribution is FloatDistribution { Log: true } or IntDistribution { Log: true } ? Math.Log(value) : value;
 
     static double[] Bandwidths(double[] mus, double low, double high, ParzenEstimatorOptions options, int dimensions)
     {
@@ -169,7 +158,8 @@ public sealed class ParzenEstimator
                 var p = lowerCdf + tensor(u, float64, Cpu) * (upperCdf - lowerCdf);
                 x = (m + sd * special.ndtri(p)).clamp(low[j], high[j]).data<double>().ToArray();
             }
-            for (int s = 0; s < count; s++) rows[s][j] = Untransform(distributions[j], x[s], step[j]);
+            var numeric = (NumericDistribution)distributions[j];
+            for (int s = 0; s < count; s++) rows[s][j] = numeric.FromSamplingScale(x[s]);
         }
         return rows;
     }
@@ -184,16 +174,6 @@ public sealed class ParzenEstimator
         }
         return probabilities.Length - 1;
     }
-
-    static double Untransform(Distribution distribution, double x, double? step) => distribution switch
-    {
-        FloatDistribution { Log: true } f => Math.Clamp(Math.Exp(x), f.Low, f.High),
-        FloatDistribution f when step is double q => Math.Clamp(Math.Round((x - f.Low) / q) * q + f.Low, f.Low, f.High),
-        FloatDistribution => x,
-        IntDistribution { Log: true } i => Math.Clamp(Math.Round(Math.Exp(x)), i.Low, i.High),
-        IntDistribution i => Math.Clamp(Math.Round((x - i.Low) / i.Step) * i.Step + i.Low, i.Low, i.High),
-        _ => throw new ArgumentException($"Unsupported distribution {distribution}."),
-    };
 
     /// <summary>log density of each row (internal values) under the mixture; discrete parameters contribute log bin mass.</summary>
     public double[] LogPdf(IReadOnlyList<double[]> samples)
@@ -230,8 +210,8 @@ public sealed class ParzenEstimator
             }
             else
             {
-                var z = (tensor(samples.Select(r => Transform(distributions[j], r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
-                total.add_(-0.5 * z.square() - 0.5 * Math.Log(2 * Math.PI) - sd.log() - logAccept);
+                var z = (tensor(samples.Select(r => ((NumericDistribution)distributions[j]).ToSamplingScale(r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
+                total.add_(-0.5 * z.square() - StandardNormal.HalfLog2Pi - sd.log() - logAccept);
             }
         }
         return total.logsumexp(1).data<double>().ToArray();
