@@ -52,7 +52,7 @@ public class TrainerFeaturesTests
                 EarlyStopping = new EarlyStopping { Monitor = "accuracy", Patience = 3, RestoreBestWeights = false } });
         var accuracy = history.Metric("accuracy");
         Assert.Equal(accuracy.Max(), accuracy[history.BestEpoch!.Value - 1]);
-        Assert.True(history.StoppedEarlyAt is not null || history.Epochs.Count == 60);
+        Assert.NotNull(history.StoppedEarlyAt); // accuracy on 25% of the rows plateaus well before 60 epochs
     }
 
     [Fact]

@@ -86,22 +86,22 @@ public abstract class SearchCV<TModel>
         var columns = new List<DataFrameColumn>
         {
             new DoubleDataFrameColumn("mean_fit_time", Enumerable.Range(0, n).Select(c => Mean(Row(fitTime, c)))),
-            new DoubleDataFrameColumn("std_fit_time", Enumerable.Range(0, n).Select(c => Std(Row(fitTime, c)))),
+            new DoubleDataFrameColumn("std_fit_time", Enumerable.Range(0, n).Select(c => NotebookKit.Data.Stats.Std(Row(fitTime, c)))),
             new DoubleDataFrameColumn("mean_score_time", Enumerable.Range(0, n).Select(c => Mean(Row(scoreTime, c)))),
-            new DoubleDataFrameColumn("std_score_time", Enumerable.Range(0, n).Select(c => Std(Row(scoreTime, c)))),
+            new DoubleDataFrameColumn("std_score_time", Enumerable.Range(0, n).Select(c => NotebookKit.Data.Stats.Std(Row(scoreTime, c)))),
         };
         foreach (var name in candidates.SelectMany(p => p.Keys).Distinct().Order(StringComparer.Ordinal))
             columns.Add(new StringDataFrameColumn("param_" + name, candidates.Select(p => p.TryGetValue(name, out var v) ? Format(v) : null)));
         columns.Add(new StringDataFrameColumn("params", candidates.Select(p => "{" + string.Join(", ", p.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"'{kv.Key}': {Format(kv.Value)}")) + "}")));
         for (int f = 0; f < k; f++) { int ff = f; columns.Add(new DoubleDataFrameColumn($"split{f}_test_score", Enumerable.Range(0, n).Select(c => test[c, ff]))); }
         columns.Add(new DoubleDataFrameColumn("mean_test_score", meanTest));
-        columns.Add(new DoubleDataFrameColumn("std_test_score", Enumerable.Range(0, n).Select(c => Std(Row(test, c)))));
+        columns.Add(new DoubleDataFrameColumn("std_test_score", Enumerable.Range(0, n).Select(c => NotebookKit.Data.Stats.Std(Row(test, c)))));
         columns.Add(new Int32DataFrameColumn("rank_test_score", rank));
         if (ReturnTrainScore)
         {
             for (int f = 0; f < k; f++) { int ff = f; columns.Add(new DoubleDataFrameColumn($"split{f}_train_score", Enumerable.Range(0, n).Select(c => trainScores[c, ff]))); }
             columns.Add(new DoubleDataFrameColumn("mean_train_score", Enumerable.Range(0, n).Select(c => Mean(Row(trainScores, c)))));
-            columns.Add(new DoubleDataFrameColumn("std_train_score", Enumerable.Range(0, n).Select(c => Std(Row(trainScores, c)))));
+            columns.Add(new DoubleDataFrameColumn("std_train_score", Enumerable.Range(0, n).Select(c => NotebookKit.Data.Stats.Std(Row(trainScores, c)))));
         }
         CvResults = new DataFrame(columns);
         return this;
@@ -109,7 +109,6 @@ public abstract class SearchCV<TModel>
 
     static double[] Row(double[,] a, int r) => Enumerable.Range(0, a.GetLength(1)).Select(j => a[r, j]).ToArray();
     static double Mean(double[] v) => v.Average();
-    static double Std(double[] v) { double m = v.Average(); return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / v.Length); }
     static string Format(object? v) => v switch
     {
         null => "None",
