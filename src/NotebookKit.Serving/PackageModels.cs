@@ -18,8 +18,9 @@ public static class PackageModels
     public static ServedModel Load(string packageDir, string? backend = null, string? name = null, string? version = null,
         IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null)
     {
-        using var package = ModelPackage.Load(packageDir, torch.CPU); // verifies checksums, reads the manifest safely
-        var manifest = package.Manifest;
+        // Verifies the checksums and reads the manifest safely, without building the model (the ONNX backend never needs it).
+        var manifest = ModelPackage.ReadManifest(packageDir);
+        var directory = Path.GetFullPath(packageDir);
         if (manifest.Input.TensorShape.Length != 1)
             throw new NotSupportedException($"The server takes rows of named features; this package's input is [{string.Join(", ", manifest.Input.TensorShape)}].");
         if (manifest.OutputShape.Length != 1)
@@ -27,7 +28,7 @@ public static class PackageModels
         var features = manifest.Input.Features.Select(f => f.Name).ToArray();
         var classes = manifest.Classes.Count > 0 ? manifest.Classes.ToArray() : Enumerable.Range(0, (int)manifest.OutputShape[0]).Select(i => i.ToString()).ToArray();
         bool logits = manifest.Architecture.Layers.Count == 0 || manifest.Architecture.Layers[^1].Type != "Softmax";
-        var onnxPath = Path.Combine(package.Directory, ModelPackage.OnnxFileName);
+        var onnxPath = Path.Combine(directory, ModelPackage.OnnxFileName);
         var choice = (backend ?? (manifest.OnnxFile is not null && File.Exists(onnxPath) ? "onnx" : "torch")).ToLowerInvariant();
         device ??= Kit.Device;
 
@@ -40,7 +41,7 @@ public static class PackageModels
         };
         var properties = new Dictionary<string, string>
         {
-            ["package"] = Path.GetFileName(package.Directory.TrimEnd(Path.DirectorySeparatorChar)),
+            ["package"] = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar)),
             ["created_utc"] = manifest.CreatedUtc.ToString("O"),
             ["kit_version"] = manifest.KitVersion,
         };

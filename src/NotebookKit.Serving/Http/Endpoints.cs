@@ -125,8 +125,8 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     ModelLease Lease(string name, string? version)
     {
         if (registry.TryLease(name, version, out var lease)) return lease;
-        if (registry.Current(name) is null) throw new BadInputException(404, "name", $"No model named '{Clip(name)}'. Loaded: {string.Join(", ", registry.Names)}.");
-        throw new BadInputException(404, "version", $"Model '{name}' has no version '{Clip(version ?? "")}'.");
+        if (registry.Current(name) is null) throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'. Loaded: {string.Join(", ", registry.Names)}.");
+        throw new BadInputException(404, "version", $"Model '{name}' has no version '{InputParser.Clip(version ?? "")}'.");
     }
 
     async Task<float[]> Run(HttpContext ctx, ModelVersion v, ParsedInput input)
@@ -287,7 +287,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         RequireKey(ctx);
         var name = (string)ctx.Request.RouteValues["name"]!;
         var body = await ReadBody(ctx);
-        var current = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{Clip(name)}'.");
+        var current = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
         var quality = registry.Quality(name)!;
         using var doc = InputParser.ParseJson(body);
         var root = doc.RootElement;
@@ -389,7 +389,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     {
         ctx.Items["endpoint"] = "drift";
         var name = (string)ctx.Request.RouteValues["name"]!;
-        var v = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{Clip(name)}'.");
+        var v = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
         var report = v.Drift?.Evaluate();
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer))
@@ -445,11 +445,11 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         ctx.Items["endpoint"] = "health";
         var name = (string)ctx.Request.RouteValues["name"]!;
         return registry.Current(name) is not null ? WriteRaw(ctx, 200, "{\"ready\":true}"u8.ToArray())
-            : throw new BadInputException(404, "name", $"No model named '{Clip(name)}'.");
+            : throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
     }
 
     public Task NotFound(HttpContext ctx) =>
-        throw new BadInputException(404, "path", $"No endpoint {ctx.Request.Method} {Clip(ctx.Request.Path.Value ?? "")}. See /v2/models/{{name}}/infer, /predict, /v2/health/live, /v2/health/ready, /metrics.");
+        throw new BadInputException(404, "path", $"No endpoint {ctx.Request.Method} {InputParser.Clip(ctx.Request.Path.Value ?? "")}. See /v2/models/{{name}}/infer, /predict, /v2/health/live, /v2/health/ready, /metrics.");
 
     static Task WriteRaw(HttpContext ctx, int status, byte[] json)
     {
@@ -467,6 +467,5 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         await ctx.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
     static int IndexOf(IReadOnlyList<string> list, string value) { for (int i = 0; i < list.Count; i++) if (list[i] == value) return i; return -1; }
 }

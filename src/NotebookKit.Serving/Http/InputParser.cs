@@ -208,6 +208,7 @@ public static class InputParser
         _ => "nothing",
     };
 
-    static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
+    /// <summary>A client-supplied name shortened for an error message.</summary>
+    internal static string Clip(string s) => s.Length <= 64 ? s : s[..64] + "...";
     static string FirstSentence(string m) { int i = m.IndexOf(". ", StringComparison.Ordinal); return i > 0 ? m[..(i + 1)] : m; }
 }

@@ -94,10 +94,11 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
             CreatedUtc = DateTimeOffset.UtcNow, OnnxFile = includeOnnx ? OnnxFileName : null, Int8OnnxFile = includeInt8Onnx ? Int8OnnxFileName : null,
         };
         model.save(Path.Combine(dir.FullName, WeightsFileName));
+        var onnxOptions = new OnnxExportOptions { ModelName = name, Classes = classes };
         if (includeOnnx)
-            File.WriteAllBytes(Path.Combine(dir.FullName, OnnxFileName), OnnxExport.ToBytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name, Classes = classes }));
+            File.WriteAllBytes(Path.Combine(dir.FullName, OnnxFileName), OnnxExport.ToBytes(model, schema, preprocessing, onnxOptions));
         if (includeInt8Onnx)
-            File.WriteAllBytes(Path.Combine(dir.FullName, Int8OnnxFileName), OnnxExport.ToInt8Bytes(model, schema, preprocessing, new OnnxExportOptions { ModelName = name, Classes = classes }));
+            File.WriteAllBytes(Path.Combine(dir.FullName, Int8OnnxFileName), OnnxExport.ToInt8Bytes(model, schema, preprocessing, onnxOptions));
         File.WriteAllText(Path.Combine(dir.FullName, ManifestFileName), JsonSerializer.Serialize(manifest, ModelManifest.Json));
 
         var files = new List<string> { ManifestFileName, WeightsFileName };
