@@ -221,11 +221,12 @@ public sealed partial class NotebookExecutor
         public (JsonObject? Cell, string? Failure) InjectParameters(string parametersSource, int cellNumber, RunOptions run)
         {
             var overrides = new List<KeyValuePair<string, string>>();
-            if (run.Fast) overrides.Add(new("fast", "true"));
+            var declared = DeclaredNames().Matches(parametersSource).Select(m => m.Groups["name"].Value).ToHashSet();
+            // --fast picks the "fast" size (NotebookKit.Setup.Sizes); older notebooks declare a bool instead.
+            if (run.Fast) overrides.Add(declared.Contains("size") ? new("size", "fast") : new("fast", "true"));
             overrides.AddRange(run.Parameters);
             if (overrides.Count == 0) return (null, null);
 
-            var declared = DeclaredNames().Matches(parametersSource).Select(m => m.Groups["name"].Value).ToHashSet();
             var lines = new List<string> { "// Injected by nbkit: parameters from the command line." };
             foreach (var (key, value) in overrides)
             {

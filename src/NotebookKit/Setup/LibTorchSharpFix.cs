@@ -85,7 +85,8 @@ namespace NotebookKit.Setup
                             elf[flagsAt] = (byte)(flags & 0xff);
                             elf[flagsAt + 1] = (byte)(flags >> 8);
                             // Write beside and rename, so a crash never leaves a half-written library.
-                            string temp = path + ".nbkit-tmp";
+                            // A unique name: parallel builds on a fresh machine patch the same cache copy at once.
+                            string temp = $"{path}.nbkit-{Guid.NewGuid():N}.tmp";
                             File.WriteAllBytes(temp, elf);
                             File.Replace(temp, path, null);
                             return "patched";
