@@ -15,6 +15,11 @@ public static class Kit
     /// <summary>The device every notebook and helper uses. Decided once, by <see cref="Devices.Choose()"/>.</summary>
     public static torch.Device Device => device ??= Devices.Choose();
 
+    static readonly System.Diagnostics.Stopwatch sinceSetup = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>Run time since the last <see cref="Setup"/>, for the closing line of a notebook.</summary>
+    public static TimeSpan Elapsed => sinceSetup.Elapsed;
+
     /// <summary>The seed given to <see cref="Setup"/>.</summary>
     public static int Seed { get; private set; } = 42;
 
@@ -27,6 +32,7 @@ public static class Kit
     /// </summary>
     public static EnvironmentReport Setup(int seed = 42)
     {
+        sinceSetup.Restart();
         var fixReport = ApplyNativeFix();
         Seed = seed;
         Random = new Random(seed);
