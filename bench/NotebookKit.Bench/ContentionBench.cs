@@ -49,17 +49,19 @@ public sealed class ContentionBench : IBenchmarkGroup
             double offBusy = Time(args, policy: false, competitor: true);
             yield return new BenchResult($"{name}, policy off, alone", offAlone, null, "-", "libtorch defaults: today's behaviour");
             yield return new BenchResult($"{name}, policy on, alone", onAlone, offAlone, "policy off, alone",
-                $"{onAlone / offAlone:0.00}x the time without the policy (target <= 1.05x)");
+                $"{Ratio(onAlone, offAlone, "0.00")} the time without the policy (target <= 1.05x)");
             yield return new BenchResult($"{name}, policy off, beside a busy loop", offBusy, offAlone, "policy off, alone",
-                $"{offBusy / offAlone:0.0}x the time alone");
+                $"{Ratio(offBusy, offAlone, "0.0")} the time alone");
             yield return new BenchResult($"{name}, policy on, beside a busy loop", onBusy, onAlone, "policy on, alone",
-                $"{onBusy / onAlone:0.0}x the time alone (target <= 2x)");
+                $"{Ratio(onBusy, onAlone, "0.0")} the time alone (target <= 2x)");
         }
         Console.WriteLine($"load after: {Uptime()}");
         try { Directory.Delete(outDir, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Wall-clock seconds of one child run; throws when the child fails, so a broken run is never a number.</summary>
+    static string Ratio(double a, double b, string format) => double.IsNaN(a) || double.IsNaN(b) ? "-" : (a / b).ToString(format) + "x";
+
+    /// <summary>Wall-clock seconds of one child run, or NaN (with the reason printed) when it fails: a broken run is never a number.</summary>
     static double Time(string[] args, bool policy, bool competitor)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -77,7 +79,10 @@ public sealed class ContentionBench : IBenchmarkGroup
             child.WaitForExit();
             double seconds = clock.Elapsed.TotalSeconds;
             if (child.ExitCode != 0)
-                throw new InvalidOperationException($"{string.Join(' ', args)} failed ({child.ExitCode}): {stderr.Result}{stdout.Result[^Math.Min(2000, stdout.Result.Length)..]}");
+            {
+                Console.WriteLine($"  FAILED after {seconds:0.0} s ({child.ExitCode}): {string.Join(' ', args)}\n{stderr.Result}{stdout.Result[^Math.Min(2000, stdout.Result.Length)..]}");
+                return double.NaN;
+            }
             Console.WriteLine($"  {Path.GetFileName(args[0])} {args[1]}: policy {(policy ? "on" : "off")}, {(competitor ? "beside a busy loop" : "alone")}: {seconds:0.0} s");
             return seconds;
         }
