@@ -71,7 +71,9 @@ public class RunCommandTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("compile-error.ipynb, cell 2, line 2: CS1525", result.Stderr);
         var nb = result.Notebook("compile-error");
-        Assert.Equal("error", Outputs(nb, 1).Single()["output_type"]!.GetValue<string>());
+        var outputs = Outputs(nb, 1).ToArray();                             // the kernel's diagnostics, then the error
+        Assert.Contains("(2,14): error CS1525", Text(outputs[0]["text"]));
+        Assert.Equal("error", outputs[1]["output_type"]!.GetValue<string>());
         Assert.Null(Cells(nb)[2]!["execution_count"]);                     // later cells do not run
         Assert.Contains("FAILED", result.Stdout);
     }
