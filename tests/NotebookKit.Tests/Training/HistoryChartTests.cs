@@ -21,6 +21,7 @@ public class HistoryChartTests
         var range = figure.Layout.YAxis.Range!;
         Assert.InRange(range[0], Math.Log10(0.17) - 0.1, Math.Log10(0.17));
         Assert.InRange(range[1], Math.Log10(0.25), Math.Log10(0.25) + 0.1);
+        Assert.Equal(new[] { 3.5, 6.5 }, figure.Layout.XAxis!.Range);
         var stars = figure.Data.OfType<NotebookKit.Display.Scatter>().Where(s => s.Mode == "markers").ToArray();
         Assert.Equal(new[] { 0.18, 0.17 }, stars.Select(s => ((double[])s.Y!)[0]));
     }
