@@ -87,10 +87,12 @@ public class StudyPlotsTests
         var trials = study.GetTrials();
         int once = trials.Count(t => t.State == TrialState.Pruned && t.IntermediateValues.Count == 1);
         Assert.True(once > 0, "the study should prune some trials at their first report");
-        var traces = StudyPlots.IntermediateValues(study).Data.Cast<Scatter>().ToArray();
+        var figure = StudyPlots.IntermediateValues(study);
+        Assert.DoesNotContain("showLegend", figure.ToJson()); // plotly reads only "showlegend"
+        var traces = figure.Data.Cast<Scatter>().ToArray();
         Assert.Equal(trials.Count, traces.Length);
         Assert.Equal(once, traces.Count(t => t.Mode == "markers"));
-        var legend = traces.Where(t => t.ShowLegend == true).Select(t => t.Name).ToArray();
+        var legend = traces.Where(t => t.Extra["showlegend"] is true).Select(t => t.Name).ToArray();
         Assert.Equal(3, legend.Length);
         Assert.Contains($"pruned at first report ({once})", legend);
     }

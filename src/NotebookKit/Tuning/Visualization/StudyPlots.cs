@@ -184,11 +184,12 @@ public static class StudyPlots
             figure.Add(new Scatter
             {
                 X = t.IntermediateValues.Keys.ToArray(), Y = t.IntermediateValues.Values.ToArray(),
-                Mode = single ? "markers" : "lines", Name = $"{kind} ({counts[kind]})", ShowLegend = shown.Add(kind),
+                Mode = single ? "markers" : "lines", Name = $"{kind} ({counts[kind]})",
                 Line = t.State == TrialState.Pruned ? new Line { Color = "rgba(200,40,40,0.6)", Dash = "dash" } : new Line { Color = "rgba(40,90,200,0.8)" },
                 Marker = single ? new Marker { Color = "rgba(200,40,40,0.8)", Symbol = "x", Size = 8 } : null,
                 Hovertemplate = $"trial {t.Number}: %{{y:.4g}} at step %{{x}}<extra></extra>",
-                Extra = { ["legendgroup"] = kind },
+                // plotly's key is "showlegend"; Trace.ShowLegend serialises as "showLegend", which plotly ignores.
+                Extra = { ["legendgroup"] = kind, ["showlegend"] = shown.Add(kind) },
             });
         }
         return figure;
@@ -214,7 +215,7 @@ public static class StudyPlots
         int next = Array.IndexOf(logEi, logEi.Max());
         var xs = u.Select(toX).ToArray();
         var figure = new Figure(
-            new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m + 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, ShowLegend = false, Name = "upper" },
+            new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m + 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, Name = "upper", Extra = { ["showlegend"] = false } },
             new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m - 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, Fill = "tonexty", Name = "mean ± 2σ", Extra = { ["fillcolor"] = "rgba(40,90,200,0.2)" } },
             new Scatter { X = xs, Y = mean, Mode = "lines", Name = "posterior mean", Line = new Line { Color = "rgb(40,90,200)" } },
             new Scatter { X = observedUnit.Select(toX).ToArray(), Y = observedY, Mode = "markers", Name = "observations", Marker = new Marker { Color = "black", Size = 8 } });
@@ -223,6 +224,7 @@ public static class StudyPlots
         figure.Add(new Scatter { X = new[] { xs[next] }, Y = new[] { logEi[next] }, Mode = "markers", Name = "next point", Marker = new Marker { Color = "red", Size = 10 }, Extra = { ["yaxis"] = "y2" } });
         figure.WithTitle(title, "x", "f(x)");
         figure.Layout.YAxis!.Extra["domain"] = new[] { 0.38, 1.0 };
+        figure.Layout.XAxis!.Extra["anchor"] = "y2"; // the shared x axis (ticks and title) under the lower panel
         double top = logEi[next], low = Math.Max(logEi.Where(double.IsFinite).Min(), top - logEiWindow);
         double pad = Math.Max((top - low) * 0.08, 0.1);
         figure.Layout.Extra["yaxis2"] = new
