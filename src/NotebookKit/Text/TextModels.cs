@@ -39,6 +39,9 @@ public static class TextModels
         int layers = 2, double dropout = 0.1, Device? device = null) =>
         new TransformerClassifier(vocabulary, maxLength, dimensions, heads, layers, dropout).to(device ?? Kit.Device);
 
+    /// <summary>PyTorch's default; the ONNX export writes the same value.</summary>
+    internal const double LayerNormEpsilon = 1e-5;
+
     /// <summary>Binary cross-entropy on logits (Keras's loss on a sigmoid output, computed stably).</summary>
     public static Tensor BinaryCrossEntropy(Tensor logits, Tensor labels) =>
         functional.binary_cross_entropy_with_logits(logits, labels);
@@ -85,6 +88,9 @@ public sealed class EmbeddingBagClassifier : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    internal Embedding Embedding => embedding;
+    internal Linear Output => output;
+
     public override Tensor forward(Tensor ids)
     {
         using var scope = NewDisposeScope();
@@ -106,16 +112,23 @@ public sealed class TransformerClassifier : Module<Tensor, Tensor>
     readonly Dropout dropout;
     readonly Linear output;
     public int MaxLength { get; }
+    public int Dimensions { get; }
+    internal Embedding Tokens => tokens;
+    internal Embedding Positions => positions;
+    internal IEnumerable<EncoderLayer> Layers => layers;
+    internal LayerNorm Norm => norm;
+    internal Linear Output => output;
 
     public TransformerClassifier(int vocabulary, int maxLength, int dimensions, int heads, int layerCount, double dropout)
         : base(nameof(TransformerClassifier))
     {
         if (dimensions % heads != 0) throw new ArgumentException($"dimensions ({dimensions}) must be divisible by heads ({heads}).");
         MaxLength = maxLength;
+        Dimensions = dimensions;
         tokens = Embedding(vocabulary, dimensions, padding_idx: Vocabulary.PadId);
         positions = Embedding(maxLength, dimensions);
         layers = new ModuleList<EncoderLayer>(Enumerable.Range(0, layerCount).Select(_ => new EncoderLayer(dimensions, heads, dropout)).ToArray());
-        norm = LayerNorm(dimensions);
+        norm = LayerNorm(dimensions, TextModels.LayerNormEpsilon);
         this.dropout = Dropout(dropout);
         output = Linear(dimensions, 1);
         RegisterComponents();
@@ -149,12 +162,19 @@ public sealed class EncoderLayer : Module<Tensor, Tensor, Tensor>
     readonly Linear qkv, projection, hidden, back;
     readonly Dropout dropout;
     readonly int heads;
+    internal int Heads => heads;
+    internal LayerNorm Norm1 => norm1;
+    internal LayerNorm Norm2 => norm2;
+    internal Linear Qkv => qkv;
+    internal Linear Projection => projection;
+    internal Linear Hidden => hidden;
+    internal Linear Back => back;
 
     public EncoderLayer(int dimensions, int heads, double dropout) : base(nameof(EncoderLayer))
     {
         this.heads = heads;
-        norm1 = LayerNorm(dimensions);
-        norm2 = LayerNorm(dimensions);
+        norm1 = LayerNorm(dimensions, TextModels.LayerNormEpsilon);
+        norm2 = LayerNorm(dimensions, TextModels.LayerNormEpsilon);
         qkv = Linear(dimensions, 3 * dimensions);
         projection = Linear(dimensions, dimensions);
         hidden = Linear(dimensions, 4 * dimensions);
