@@ -18,23 +18,13 @@ public sealed class HashingVectorizer
     public SparseRows Transform(IReadOnlyList<IReadOnlyList<string>> documents)
     {
         if (Features < 1) throw new ArgumentOutOfRangeException(nameof(Features), $"Features must be positive, got {Features}.");
-        var indices = new int[documents.Count][];
-        var values = new double[documents.Count][];
-        var cells = new Dictionary<int, double>();
-        for (int d = 0; d < documents.Count; d++)
+        return SparseRows.FromTokens(documents, Features, token =>
         {
-            cells.Clear();
-            foreach (var token in documents[d])
-            {
-                int h = MurmurHash3(Encoding.UTF8.GetBytes(token));
-                // |int.MinValue| overflows; scikit-learn defines it as 2^31 mod n.
-                int column = h == int.MinValue ? (int)(2147483648L % Features) : Math.Abs(h) % Features;
-                cells[column] = cells.GetValueOrDefault(column) + (AlternateSign && h < 0 ? -1 : 1);
-            }
-            (indices[d], values[d]) = SparseRows.Row(cells);
-            TfidfTransformer.Normalise(values[d], Norm);
-        }
-        return new SparseRows(Features, indices, values);
+            int h = MurmurHash3(Encoding.UTF8.GetBytes(token));
+            // |int.MinValue| overflows; scikit-learn defines it as 2^31 mod n.
+            int column = h == int.MinValue ? (int)(2147483648L % Features) : Math.Abs(h) % Features;
+            return (column, AlternateSign && h < 0 ? -1.0 : 1.0);
+        }, Norm);
     }
 
     /// <summary>MurmurHash3 x86 32-bit (Austin Appleby's reference), returned as a signed integer.</summary>

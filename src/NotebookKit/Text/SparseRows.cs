@@ -28,11 +28,26 @@ public sealed class SparseRows
         Values = values;
     }
 
-    /// <summary>Builds a row from (column, value) pairs in any order, summing repeated columns.</summary>
-    internal static (int[] Indices, double[] Values) Row(Dictionary<int, double> cells)
+    /// <summary>
+    /// One row per document: each token adds <c>cell(token)</c>'s value at its column (tokens mapping to null are
+    /// skipped), repeated columns summed, then the row normalised.
+    /// </summary>
+    internal static SparseRows FromTokens(IReadOnlyList<IReadOnlyList<string>> documents, int columns,
+        Func<string, (int Column, double Value)?> cell, RowNorm norm = RowNorm.None)
     {
-        var indices = cells.Keys.Order().ToArray();
-        return (indices, indices.Select(i => cells[i]).ToArray());
+        var indices = new int[documents.Count][];
+        var values = new double[documents.Count][];
+        var cells = new Dictionary<int, double>();
+        for (int d = 0; d < documents.Count; d++)
+        {
+            cells.Clear();
+            foreach (var token in documents[d])
+                if (cell(token) is var (column, value)) cells[column] = cells.GetValueOrDefault(column) + value;
+            indices[d] = cells.Keys.Order().ToArray();
+            values[d] = indices[d].Select(i => cells[i]).ToArray();
+            TfidfTransformer.Normalise(values[d], norm);
+        }
+        return new SparseRows(columns, indices, values);
     }
 
     public double[,] ToDense()

@@ -148,16 +148,7 @@ public sealed class TfidfVectorizer
     public SparseRows Count(IReadOnlyList<IReadOnlyList<string>> documents)
     {
         if (index is null) throw new InvalidOperationException("Fit the vectoriser before counting.");
-        var indices = new int[documents.Count][];
-        var values = new double[documents.Count][];
-        var cells = new Dictionary<int, double>();
-        for (int d = 0; d < documents.Count; d++)
-        {
-            cells.Clear();
-            foreach (var token in documents[d])
-                if (index.TryGetValue(token, out int column)) cells[column] = cells.GetValueOrDefault(column) + 1;
-            (indices[d], values[d]) = SparseRows.Row(cells);
-        }
-        return new SparseRows(Vocabulary.Count, indices, values);
+        return SparseRows.FromTokens(documents, Vocabulary.Count,
+            token => index.TryGetValue(token, out int column) ? (column, 1.0) : null);
     }
 }
