@@ -14,7 +14,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 dir="${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}/kernels"
-case "$(uname -s)" in Darwin) [ -n "${JUPYTER_DATA_DIR:-}" ] || dir="$HOME/Library/Jupyter/kernels" ;; esac
+if [ -z "${JUPYTER_DATA_DIR:-}" ]; then  # Jupyter's per-user data folder on macOS and Windows (Git Bash)
+  case "$(uname -s)" in
+    Darwin) dir="$HOME/Library/Jupyter/kernels" ;;
+    MINGW* | MSYS* | CYGWIN*) dir="$APPDATA/jupyter/kernels" ;;
+  esac
+fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
