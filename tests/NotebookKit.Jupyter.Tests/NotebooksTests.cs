@@ -25,7 +25,8 @@ public class NotebooksTests(ITestOutputHelper output)
         var run = RunScript(KitJupyterPath, PerNotebook, "run_notebook.py",
             Path.Combine(Notebooks, notebook), executed, KernelName, CellTimeoutSeconds.ToString());
         var summary = run.Summary;
-        output.WriteLine($"{notebook}: {summary["seconds"]} s through nbclient; executed copy {executed}");
+        output.WriteLine($"{notebook}: {summary["seconds"]} s through nbclient (kernel start {
+            summary["kernel_start_seconds"]} s, first cell {summary["first_cell_seconds"]} s); executed copy {executed}");
         Assert.True(run.Exit == 0, $"{notebook} failed through nbclient (executed copy: {executed}):\n" +
             string.Join("\n", summary["problems"]!.AsArray().Select(p => $"cell {p!["cell"]} {p["kind"]}: {p["text"]}")));
     }

@@ -1,10 +1,12 @@
 """Runs one notebook in fast mode through nbclient on a Jupyter kernel, as JupyterLab would run it.
 
 usage: run_notebook.py NOTEBOOK EXECUTED_COPY KERNEL_NAME CELL_TIMEOUT_SECONDS
-The kernel starts in the notebook's folder, so its relative #r paths resolve as in a front end. Like papermill,
-a cell tagged "injected-parameters" after the "parameters" cell sets the fast size. The executed copy is written
-even when a cell fails. After every cell it also reads which sockets the kernel's processes listen on (kernel_sockets.py).
-Prints one JSON summary line; exits 1 on any error output, stderr text or warning, or a listener beyond loopback.
+The kernel starts in the notebook's folder, so its relative #r paths resolve as in a front end. Like
+papermill, a cell tagged "injected-parameters" after the "parameters" cell sets the fast size. The executed
+copy is written even when a cell fails. After every cell, the sockets the kernel's processes listen on are
+read (kernel_sockets.py).
+Prints one JSON line (times: kernel start, first cell, total); exits 1 on any error output, stderr text or
+warning, or a listener beyond loopback.
 """
 import json, re, sys, time
 from pathlib import Path
@@ -68,15 +70,22 @@ def main(notebook, executed_copy, kernel_name, cell_timeout):
     notebook = Path(notebook).resolve()
     nb = nbformat.read(notebook, as_version=4)
     inject_fast(nb)
-    exposed = []
+    exposed, seen, started = [], set(), {}
 
-    def check_listeners(cell, cell_index, **_):
-        outside = kernel_sockets.beyond_loopback(client.km.provisioner.process.pid)
+    def note_start(cell, cell_index, **_):
+        started.setdefault("first", time.monotonic())
+
+    def check_listeners(cell, cell_index, **_):  # after each code cell's reply
+        outside = [a for a in kernel_sockets.beyond_loopback(client.km.provisioner.process.pid) if a not in seen]
+        seen.update(outside)
         if outside:
-            exposed.append({"cell": cell_index, "kind": "listener", "text": "listens on " + ", ".join(outside)})
+            exposed.append({"cell": cell_index, "kind": "listener",
+                            "text": "listens on " + ", ".join(outside)})
+        started.setdefault("first_done", time.monotonic())
 
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=int(cell_timeout), startup_timeout=300,
-                            allow_errors=False, record_timing=True, on_cell_complete=check_listeners,
+                            allow_errors=False, record_timing=True,
+                            on_cell_execute=note_start, on_cell_executed=check_listeners,
                             resources={"metadata": {"path": str(notebook.parent)}})
     start = time.monotonic()
     failure = None
@@ -96,7 +105,10 @@ def main(notebook, executed_copy, kernel_name, cell_timeout):
         found.append({"cell": None, "kind": "invalid nbformat", "text": str(e)[:600]})
     if failure and not found:
         found.append({"cell": None, "kind": "failure", "text": failure})
-    print(json.dumps({"notebook": notebook.name, "seconds": round(seconds, 1), "problems": found}))
+    kernel_start = started.get("first", start + seconds) - start
+    first_cell = started.get("first_done", start + seconds) - started.get("first", start + seconds)
+    print(json.dumps({"notebook": notebook.name, "seconds": round(seconds, 1), "kernel_start_seconds":
+                      round(kernel_start, 1), "first_cell_seconds": round(first_cell, 1), "problems": found}))
     return 1 if found else 0
 
 
