@@ -2,8 +2,13 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using NotebookKit.Bench;
 
-// Usage: bench/run.sh [--quick] [group ...]   (no group: all groups)
+// Usage: bench/run.sh [--quick] [group ...]   (no group: all groups; "contention" takes about 15 minutes)
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == ContentionBench.GpStudyArgument) // a child of the contention group
+{
+    ContentionBench.RunGpStudy(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
+    return 0;
+}
 bool quick = args.Contains("--quick");
 var wanted = args.Where(a => !a.StartsWith("--")).ToHashSet(StringComparer.OrdinalIgnoreCase);
 var root = FindRoot();

@@ -23,9 +23,16 @@ public sealed class CellOutputs
         }
         var chosen = mimeTypes is { Count: > 0 } ? mimeTypes : Formatter.GetPreferredMimeTypesFor(value.GetType());
         foreach (var mime in chosen.Distinct())
-            data[mime] = Notebook.Lines(value.ToDisplayString(mime));
+        {
+            string text = value.ToDisplayString(mime);
+            data[mime] = IsJson(mime) ? JsonNode.Parse(text) : Notebook.Lines(text);
+        }
         return data;
     }
+
+    /// <summary>nbformat keeps JSON MIME types (<c>application/json</c>, <c>application/*+json</c>) as JSON, not text lines.</summary>
+    public static bool IsJson(string mimeType) =>
+        mimeType == "application/json" || (mimeType.StartsWith("application/", StringComparison.Ordinal) && mimeType.EndsWith("+json", StringComparison.Ordinal));
 
     public int AddDisplay(object? value, IReadOnlyCollection<string>? mimeTypes)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using NotebookKit.Testing;
 using static NotebookKit.Runner.Tests.Nbkit;
 
 namespace NotebookKit.Runner.Tests;
@@ -142,9 +143,12 @@ public class PlotlyNetTests
     {
         var result = Nbkit.Run("run", Nbkit.Fixture("plotly-net.ipynb"));
         Assert.True(result.ExitCode == 0, result.All);
-        var html = Nbkit.Text(((JsonObject)Nbkit.Outputs(result.Notebook("plotly-net"), 1).Single()["data"]!)["text/html"]);
+        var data = (JsonObject)Nbkit.Outputs(result.Notebook("plotly-net"), 1).Single()["data"]!;
+        var html = Nbkit.Text(data["text/html"]);
         Assert.Contains("class=\"nbkit-plot\"", html);
         Assert.Contains("\"x\":[1,2,3]", html);
+        var bundle = Assert.IsType<JsonObject>(data["application/vnd.plotly.v1+json"]); // for JupyterLab's plotly renderer
+        Assert.Equal("[1,2,3]", bundle["data"]![0]!["x"]!.ToJsonString());
         var (dom, _) = Chromium.DumpDom(Path.Combine(result.OutDir, "plotly-net.html"));
         Assert.Contains("class=\"nbkit-plot js-plotly-plot\"", dom);
     }

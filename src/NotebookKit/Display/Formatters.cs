@@ -26,7 +26,7 @@ public static class Formatters
         Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), "text/html");
 
         // Plotly.NET charts, where Plotly.NET loads (not in the final C# kernel: FSharp.Core 10.1 vs 10.0).
-        // Rendered with the kit's offline plotly.js instead of Plotly.NET's CDN script.
+        // Rendered with the kit's offline plotly.js instead of Plotly.NET's CDN script, plus the plotly MIME bundle.
         AppDomain.CurrentDomain.AssemblyLoad += (_, e) => RegisterPlotlyNet(e.LoadedAssembly);
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) RegisterPlotlyNet(assembly);
     }
@@ -39,9 +39,10 @@ public static class Formatters
         var chartType = assembly.GetType("Plotly.NET.GenericChart");
         var toFigureJson = chartType?.GetMethod("toFigureJson", [chartType]);
         if (chartType is null || toFigureJson is null || Interlocked.Exchange(ref plotlyNetRegistered, 1) == 1) return;
-        Formatter.Register(chartType, (chart, writer) =>
-            writer.Write(PlotlyHtml.RenderJson((string)toFigureJson.Invoke(null, [chart])!)), "text/html");
-        Formatter.SetPreferredMimeTypesFor(chartType, "text/html");
+        string FigureJson(object chart) => (string)toFigureJson.Invoke(null, [chart])!;
+        Formatter.Register(chartType, (chart, writer) => writer.Write(PlotlyHtml.RenderJson(FigureJson(chart))), "text/html");
+        Formatter.Register(chartType, (chart, writer) => writer.Write(PlotlyHtml.MimeBundleJson(FigureJson(chart))), PlotlyHtml.MimeType);
+        Formatter.SetPreferredMimeTypesFor(chartType, "text/html", PlotlyHtml.MimeType);
     }
 
     /// <summary>A DataFrame as an HTML table: shape, column types, the first and last rows.</summary>

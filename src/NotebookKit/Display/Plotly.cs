@@ -6,8 +6,11 @@ namespace NotebookKit.Display;
 // A small typed model of plotly.js figures (traces + layout), serialised to plotly.js's JSON schema.
 // Anything not modelled can be set through Extra, which is written as-is.
 
-/// <summary>A plotly.js figure: traces plus layout. Renders itself as HTML that draws offline.</summary>
-[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+/// <summary>
+/// A plotly.js figure: traces plus layout. Shows itself as HTML that draws offline on its own, and as the plotly MIME
+/// bundle (<see cref="PlotlyHtml.MimeType"/>) that JupyterLab and VS Code's Jupyter renderers draw natively.
+/// </summary>
+[TypeFormatterSource(typeof(FigureFormatterSource), PreferredMimeTypes = ["text/html", PlotlyHtml.MimeType, "text/plain"])]
 public sealed class Figure : IRichDisplay
 {
     public List<Trace> Data { get; } = [];
@@ -29,6 +32,9 @@ public sealed class Figure : IRichDisplay
     /// <summary>The figure as plotly.js JSON: <c>{"data": [...], "layout": {...}}</c>.</summary>
     public string ToJson() =>
         JsonSerializer.Serialize(new { data = Data.Cast<object>().ToArray(), layout = Layout }, JsonOptions);
+
+    /// <summary>The plotly MIME bundle: <c>{"data": [...], "layout": {...}, "config": {...}}</c>.</summary>
+    public string ToMimeBundleJson() => PlotlyHtml.MimeBundleJson(ToJson());
 
     public string ToHtml() => PlotlyHtml.Render(this);
 

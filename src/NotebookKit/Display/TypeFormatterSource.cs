@@ -25,19 +25,31 @@ public sealed class RichDisplayFormatterSource
 {
     public IEnumerable<object> CreateTypeFormatters()
     {
-        yield return new RichFormatter("text/html", d => d.ToHtml());
-        yield return new RichFormatter("text/plain", d => d.ToPlainText());
+        yield return new TextFormatter("text/html", o => (o as IRichDisplay)?.ToHtml());
+        yield return new TextFormatter("text/plain", o => (o as IRichDisplay)?.ToPlainText());
     }
+}
 
-    sealed class RichFormatter(string mimeType, Func<IRichDisplay, string> render)
+/// <summary>
+/// Formatter source for <see cref="Figure"/>: HTML that draws on its own, the plotly MIME bundle for front ends with
+/// a plotly renderer, and a line of text. The figure's attribute lists all three as preferred, so a notebook output
+/// carries all three.
+/// </summary>
+public sealed class FigureFormatterSource
+{
+    public IEnumerable<object> CreateTypeFormatters() => new RichDisplayFormatterSource().CreateTypeFormatters()
+        .Append(new TextFormatter(PlotlyHtml.MimeType, o => (o as Figure)?.ToMimeBundleJson()));
+}
+
+/// <summary>A formatter in the shape .NET Interactive looks for by convention: a MIME type and Format(value, writer).</summary>
+sealed class TextFormatter(string mimeType, Func<object, string?> render)
+{
+    public string MimeType { get; } = mimeType;
+
+    public bool Format(object instance, TextWriter writer)
     {
-        public string MimeType { get; } = mimeType;
-
-        public bool Format(object instance, TextWriter writer)
-        {
-            if (instance is not IRichDisplay display) return false;
-            writer.Write(render(display));
-            return true;
-        }
+        if (render(instance) is not string text) return false;
+        writer.Write(text);
+        return true;
     }
 }

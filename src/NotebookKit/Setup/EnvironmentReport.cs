@@ -14,6 +14,8 @@ public sealed class EnvironmentReport : IRichDisplay
     public required string LibTorch { get; init; }
     public required string DeviceDescription { get; init; }
     public required int Threads { get; init; }
+    /// <summary>The <see cref="Setup.ThreadPolicy"/> in effect: thread count and how idle threads wait.</summary>
+    public required string ThreadPolicy { get; init; }
     public required int Seed { get; init; }
     public required string NativeFix { get; init; }
     /// <summary>Set when a GPU is present but the CPU backend is loaded: the package line to use instead.</summary>
@@ -31,6 +33,7 @@ public sealed class EnvironmentReport : IRichDisplay
             LibTorch = torch.__version__,
             DeviceDescription = device.type == DeviceType.CUDA ? $"cuda ({torch.cuda.device_count()} GPU)" : "cpu",
             Threads = torch.get_num_threads(),
+            ThreadPolicy = Setup.ThreadPolicy.Describe(),
             Seed = seed,
             NativeFix = fix.Count == 0 ? "not needed" : $"GLIBCXX_3.4.32 marked weak in libLibTorchSharp.so ({fix.Count} cop{(fix.Count == 1 ? "y" : "ies")})",
             Advice = gpu is null ? null
@@ -42,7 +45,7 @@ public sealed class EnvironmentReport : IRichDisplay
     {
         var table = new HtmlTable(["item", "value"], "NotebookKit environment");
         table.AddRow("OS", OperatingSystem).AddRow(".NET", DotNet).AddRow("TorchSharp", TorchSharp)
-            .AddRow("libtorch", LibTorch).AddRow("device", DeviceDescription).AddRow("threads", Threads)
+            .AddRow("libtorch", LibTorch).AddRow("device", DeviceDescription).AddRow("threads", ThreadPolicy)
             .AddRow("seed", Seed).AddRow("Debian libstdc++ fix", NativeFix);
         if (Advice is not null) table.AddRow("advice", Advice);
         return table;

@@ -27,7 +27,8 @@ public static class Kit
     public static Random Random { get; private set; } = new(42);
 
     /// <summary>
-    /// Prepares a notebook: applies the Debian 12 TorchSharp fix if needed, seeds torch and .NET randomness,
+    /// Prepares a notebook: applies the Debian 12 TorchSharp fix if needed and the contention-proof
+    /// <see cref="ThreadPolicy"/> (both before TorchSharp's natives load), seeds torch and .NET randomness,
     /// chooses the device, registers the formatters and returns the environment table to display.
     /// </summary>
     public static EnvironmentReport Setup(int seed = 42)
@@ -36,23 +37,25 @@ public static class Kit
         var fixReport = ApplyNativeFix();
         Seed = seed;
         Random = new Random(seed);
-        torch.random.manual_seed(seed);
+        torch.random.manual_seed(seed); // the first touch of TorchSharp's natives
+        ThreadPolicy.ApplyThreads();
         device = Devices.Choose();
         if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(seed);
         Formatters.Register();
-        PlotlyHtml.StartSession();
         var report = EnvironmentReport.Collect(device, seed, fixReport);
         Console.WriteLine($"NotebookKit ready: device {report.DeviceDescription}, seed {seed}");
         return report;
     }
 
     /// <summary>
-    /// Runs the Debian 12 fix on every copy of TorchSharp's native shim this process could load: beside the
-    /// application, and in the NuGet cache where a notebook kernel loads it from. Must run before TorchSharp's
-    /// natives load, which is why it only uses the TorchSharp assembly's location, never its members.
+    /// Does what must happen before TorchSharp's natives load: sets the <see cref="ThreadPolicy"/>'s native
+    /// environment, and runs the Debian 12 fix on every copy of TorchSharp's native shim this process could load:
+    /// beside the application, and in the NuGet cache where a notebook kernel loads it from. It only uses the
+    /// TorchSharp assembly's location, never its members. The server and the tests call it first too.
     /// </summary>
     public static IReadOnlyList<string> ApplyNativeFix()
     {
+        ThreadPolicy.PrepareNativeEnvironment();
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return [];
         try
         {
