@@ -83,7 +83,6 @@ public static class Jupyter
         if (jupyterPath is not null) start.Environment["JUPYTER_PATH"] = jupyterPath;
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.Environment["DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["OMP_NUM_THREADS"] = Environment.GetEnvironmentVariable("OMP_NUM_THREADS") ?? "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
