@@ -250,8 +250,22 @@ public static class CrossValidation
         if (y.shape[0] != x.shape[0]) throw new ArgumentException($"x has {x.shape[0]} rows but y has {y.shape[0]}.", nameof(y));
     }
 
-    static int[]? LabelsOf(Tensor y) =>
-        y.dim() == 1 && y.dtype is ScalarType.Int64 or ScalarType.Int32 ? y.cpu().to_type(ScalarType.Int64).data<long>().Select(v => (int)v).ToArray() : null;
+    /// <summary>
+    /// Class labels of a 1-D target for stratification: integer tensors, or float tensors whose values are all whole
+    /// numbers (as scikit-learn accepts 0.0/1.0 labels). Continuous targets have no classes: null.
+    /// </summary>
+    internal static int[]? LabelsOf(Tensor y)
+    {
+        if (y.dim() != 1) return null;
+        using var scope = NewDisposeScope();
+        if (y.is_floating_point())
+        {
+            var values = y.cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+            return values.All(v => double.IsFinite(v) && v == Math.Round(v) && Math.Abs(v) <= int.MaxValue)
+                ? values.Select(v => (int)v).ToArray() : null;
+        }
+        return y.cpu().to_type(ScalarType.Int64).data<long>().Select(v => (int)v).ToArray();
+    }
 }
 
 static class Stats

@@ -58,7 +58,9 @@ public sealed class StratifiedKFold(int folds = 5, bool shuffle = false, int see
     internal int[] Assign(int n, int[]? labels, Random random)
     {
         CvCheck.Count(n, Folds);
-        if (labels is null) throw new ArgumentException("StratifiedKFold needs class labels.", nameof(labels));
+        if (labels is null)
+            throw new ArgumentException("StratifiedKFold needs class labels: y must be 1-D integer classes (or whole-number floats); " +
+                "continuous targets cannot be stratified (use KFold).", nameof(labels));
         if (labels.Length != n) throw new ArgumentException($"labels has {labels.Length} entries for {n} samples.", nameof(labels));
         // Encode classes by first appearance, as scikit-learn does.
         var code = new Dictionary<int, int>();
@@ -68,6 +70,9 @@ public sealed class StratifiedKFold(int folds = 5, bool shuffle = false, int see
         foreach (var c in encoded) counts[c]++;
         if (counts.All(c => c < Folds))
             throw new ArgumentException($"StratifiedKFold with {Folds} folds needs at least one class with {Folds} members; the largest has {counts.Max()}.", nameof(labels));
+        if (counts.Min() < Folds)
+            Setup.Warnings.Issue($"StratifiedKFold: the least populated class has only {counts.Min()} members, fewer than {Folds} folds, " +
+                "so some test folds hold none of it.");
         var sorted = encoded.Order().ToArray();
         var allocation = new int[Folds, classes];
         for (int i = 0; i < n; i++) allocation[i % Folds, sorted[i]]++;

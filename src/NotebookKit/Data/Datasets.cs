@@ -117,11 +117,16 @@ public static class Datasets
         for (int i = skip; i < lines.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
-            var parts = lines[i].Split(separator, StringSplitOptions.RemoveEmptyEntries);
+            // Only runs of spaces may collapse: an empty field between commas is a missing value, not a separator.
+            var parts = separator == ' '
+                ? lines[i].Split(separator, StringSplitOptions.RemoveEmptyEntries)
+                : lines[i].Split(separator);
             if (parts.Length != columns)
                 throw new InvalidDataException($"{path}, line {i + 1}: expected {columns} values, found {parts.Length}.");
             for (int j = 0; j < featureCount; j++)
             {
+                if (string.IsNullOrWhiteSpace(parts[j]))
+                    throw new InvalidDataException($"{path}, line {i + 1}, column {j + 1}: the value is missing (empty field).");
                 if (!float.TryParse(parts[j], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
                     throw new InvalidDataException($"{path}, line {i + 1}, column {j + 1}: '{parts[j]}' is not a finite number.");
                 x.Add(v);

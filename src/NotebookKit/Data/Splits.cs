@@ -28,6 +28,9 @@ public static class Splits
         else
         {
             var groups = Enumerable.Range(0, count).GroupBy(i => stratify[i]).OrderBy(g => g.Key).ToArray();
+            // As scikit-learn: a one-member class cannot be in both parts, so a stratified split is impossible.
+            if (groups.FirstOrDefault(g => g.Count() < 2) is { } lonely)
+                throw new ArgumentException($"Class {lonely.Key} has only 1 member; a stratified split needs at least 2 of each class.", nameof(stratify));
             // Largest-remainder allocation so per-class test counts add up to testCount exactly.
             var exact = groups.Select(g => testFraction * g.Count()).ToArray();
             var take = exact.Select(e => (int)Math.Floor(e)).ToArray();

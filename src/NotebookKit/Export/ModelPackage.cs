@@ -76,6 +76,7 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
             throw new ArgumentException($"{classes.Count} class labels but the model outputs [batch, {string.Join(", ", outputShape)}].", nameof(classes));
         if (metrics is not null && metrics.Any(m => !double.IsFinite(m.Value)))
             throw new ArgumentException("Metrics must be finite numbers.", nameof(metrics));
+        RequireFiniteWeights(model, "cannot be packaged");
 
         var dir = new DirectoryInfo(directory);
         if (dir.Exists && dir.EnumerateFileSystemInfos().Any())
@@ -127,6 +128,7 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
         try
         {
             model.load(Path.Combine(dir.FullName, WeightsFileName), strict: true);
+            RequireFiniteWeights(model, "cannot be served");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -180,6 +182,9 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
             var shape = manifest.Architecture.OutputShape(manifest.Input.TensorShape);
             if (!shape.SequenceEqual(manifest.OutputShape))
                 throw new InvalidDataException($"{ManifestFileName} says output shape [{string.Join(", ", manifest.OutputShape)}] but the architecture gives [{string.Join(", ", shape)}].");
+            // Save checks this too; a hand-edited manifest with fresh checksums must not get past Load.
+            if (manifest.Classes.Count > 0 && (shape.Length != 1 || shape[0] != manifest.Classes.Count))
+                throw new InvalidDataException($"{ManifestFileName} lists {manifest.Classes.Count} classes but the model outputs [batch, {string.Join(", ", shape)}].");
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException)
         {
@@ -272,11 +277,23 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
         var labels = new string[y.GetLength(0)];
         for (int i = 0; i < labels.Length; i++)
         {
+            for (int j = 0; j < classes.Count; j++)
+                if (!float.IsFinite(y[i, j]))
+                    throw new ArgumentException($"Row {i}: the model's output is {y[i, j]} for class '{classes[j]}'; no label can be given.", nameof(rows));
             int best = 0;
             for (int j = 1; j < classes.Count; j++) if (y[i, j] > y[i, best]) best = j;
             labels[i] = classes[best];
         }
         return labels;
+    }
+
+    /// <summary>A model with NaN or infinite weights predicts nothing useful: refuse it, naming the first such tensor.</summary>
+    static void RequireFiniteWeights(nn.Module<Tensor, Tensor> model, string consequence)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in model.state_dict())
+            if (t.is_floating_point() && !isfinite(t).all().item<bool>())
+                throw new ArgumentException($"The model's '{name}' holds NaN or infinity (did training diverge?); it {consequence}.", nameof(model));
     }
 
     /// <summary>Path of the package's float ONNX model, or null if it has none.</summary>

@@ -148,8 +148,38 @@ public sealed record ModelSpec
         if (inputShape.Count == 0 || inputShape.Any(d => d < 1))
             throw new ArgumentException($"Input shape [{string.Join(", ", inputShape)}] must have positive sizes.", nameof(inputShape));
         var shapes = new List<long[]> { inputShape.ToArray() };
-        foreach (var l in Layers) shapes.Add(LayerOutput(l, shapes[^1]));
+        foreach (var l in Layers)
+        {
+            CheckSize(l);
+            var output = LayerOutput(l, shapes[^1]);
+            if (output.Any(d => d < 1) || Elements(output) > MaxElements)
+                throw new ArgumentException($"Layer '{l.Name}' ({l.Type}) gives output [batch, {string.Join(", ", output)}]: sizes must be " +
+                    $"positive and at most {MaxElements} values per row.");
+            shapes.Add(output);
+        }
         return shapes;
+    }
+
+    // 2^31 float weights (8 GB) per layer or values per row: far beyond any model a package carries, and it keeps a
+    // hand-edited manifest from asking libtorch for terabytes.
+    const long MaxElements = 1L << 31;
+
+    static long Elements(IEnumerable<long> sizes)
+    {
+        double product = 1;
+        foreach (var v in sizes) product *= v;
+        return product > MaxElements ? long.MaxValue : (long)product;
+    }
+
+    static void CheckSize(LayerSpec l)
+    {
+        foreach (var (field, v) in new[] { ("in", l.In), ("out", l.Out) })
+            if (v is < 1) throw new ArgumentException($"Layer '{l.Name}' ({l.Type}): '{field}' is {v}; sizes must be positive.");
+        long[] kernel = l.Kernel ?? [1, 1];
+        if (kernel.Any(k => k < 1)) throw new ArgumentException($"Layer '{l.Name}' ({l.Type}): kernel sizes must be positive.");
+        if (l.In is long a && l.Out is long b && Elements([a, b, .. kernel]) > MaxElements)
+            throw new ArgumentException($"Layer '{l.Name}' ({l.Type}) would hold {a} x {b} x {string.Join(" x ", kernel)} weights; " +
+                $"at most {MaxElements} per layer are allowed.");
     }
 
     void Validate()

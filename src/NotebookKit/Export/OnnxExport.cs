@@ -244,21 +244,17 @@ public static class OnnxExport
     {
         var w = q.WeightInt8.detach().cpu();
         var (outF, inF) = (w.shape[0], w.shape[1]);
-        var wT = w.t().contiguous();
-        string weight = w.dtype == ScalarType.Int8
-            ? g.Constant8($"{name}.weight_q", wT.data<sbyte>().ToArray(), [inF, outF])
-            : g.ConstantU8($"{name}.weight_q", wT.data<byte>().ToArray(), [inF, outF]);
+        // uint8 weights, as for ConvInteger: int8 q maps exactly to q + 128 with zero point z + 128. ONNX Runtime's
+        // uint8 x int8 kernel on AVX2 without VNNI sums pairs of products in int16 and saturates (seen: errors of
+        // 0.8 on outputs of 13); its uint8 x uint8 kernel is exact on every CPU.
+        bool signed = w.dtype == ScalarType.Int8;
+        var u8 = signed ? w.to_type(ScalarType.Int16).add(128).to_type(ScalarType.Byte) : w;
+        string weight = g.ConstantU8($"{name}.weight_q", u8.t().contiguous().data<byte>().ToArray(), [inF, outF]);
         var zeros = q.ZeroPoints.cpu().data<long>().ToArray();
+        var perColumn = zeros.Length == 1 ? Enumerable.Repeat(zeros[0], (int)outF).ToArray() : zeros;
         var xq = g.NodeN("DynamicQuantizeLinear", [x], 3, name: $"{name}.quantize_input");
-        var inputs = new List<string> { xq[0], weight, xq[2] };
-        if (zeros.Any(z => z != 0))
-        {
-            // Per-column zero points of B, in B's type (one per output feature).
-            var perColumn = zeros.Length == 1 ? Enumerable.Repeat(zeros[0], (int)outF).ToArray() : zeros;
-            inputs.Add(w.dtype == ScalarType.Int8
-                ? g.Constant8($"{name}.weight_zero_point", perColumn.Select(z => (sbyte)z).ToArray(), [outF])
-                : g.ConstantU8($"{name}.weight_zero_point", perColumn.Select(z => (byte)z).ToArray(), [outF]));
-        }
+        var inputs = new List<string> { xq[0], weight, xq[2],
+            g.ConstantU8($"{name}.weight_zero_point", perColumn.Select(z => (byte)(z + (signed ? 128 : 0))).ToArray(), [outF]) };
         var acc = g.Node("MatMulInteger", inputs, name: name);
         return Rescale(g, name, acc, xq[1], q, [outF]);
     }
@@ -386,8 +382,6 @@ internal sealed class OnnxGraph
     public string Scalar(string name, float value) => Constant(name, [value], []);
     public string Constant64(string name, long[] data) =>
         Add(name, TensorProto.Types.DataType.Int64, [data.Length], MemoryMarshalBytes(data));
-    public string Constant8(string name, sbyte[] data, long[] dims) =>
-        Add(name, TensorProto.Types.DataType.Int8, dims, MemoryMarshalBytes(data));
     public string ConstantU8(string name, byte[] data, long[] dims) =>
         Add(name, TensorProto.Types.DataType.Uint8, dims, data.ToArray());
     public string Constant32(string name, int[] data, long[] dims) =>

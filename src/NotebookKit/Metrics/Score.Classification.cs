@@ -97,8 +97,10 @@ public static partial class Score
         return new PrecisionRecallFScore(labels, p, r, f, truth);
     }
 
-    static (double[] P, double[] R, double[] F) Prf(double[] tp, double[] pred, double[] truth, double beta, double zeroDivision)
+    static (double[] P, double[] R, double[] F) Prf(double[] tp, double[] pred, double[] truth, double beta, double zeroDivision,
+        Ratio warnFor = Ratio.All)
     {
+        WarnIllDefined(pred, truth, zeroDivision, warnFor);
         int n = tp.Length;
         var p = new double[n];
         var r = new double[n];
@@ -115,8 +117,22 @@ public static partial class Score
         return (p, r, f);
     }
 
+    /// <summary>Which ratio a caller reports, so only an ill-defined one of those warns (scikit-learn's warn_for).</summary>
+    [Flags]
+    internal enum Ratio { Precision = 1, Recall = 2, FScore = 4, All = 7 }
+
+    static void WarnIllDefined(double[] pred, double[] truth, double zeroDivision, Ratio warnFor)
+    {
+        bool noPred = pred.Any(v => v == 0), noTruth = truth.Any(v => v == 0);
+        if (noPred && (warnFor & (Ratio.Precision | Ratio.FScore)) != 0)
+            Setup.Warnings.Issue($"precision is ill-defined for a label with no predicted samples; it is set to {zeroDivision} (zeroDivision).");
+        if (noTruth && (warnFor & (Ratio.Recall | Ratio.FScore)) != 0)
+            Setup.Warnings.Issue($"recall is ill-defined for a label with no true samples; it is set to {zeroDivision} (zeroDivision).");
+    }
+
     /// <summary>Averaged (precision, recall, F-beta) as scikit-learn's precision_recall_fscore_support with an average.</summary>
-    internal static (double P, double R, double F) Averaged(Tally t, double beta, Average average, int posLabel, int[]? labels, double zeroDivision)
+    internal static (double P, double R, double F) Averaged(Tally t, double beta, Average average, int posLabel, int[]? labels, double zeroDivision,
+        Ratio warnFor = Ratio.All)
     {
         Validate.ZeroDivision(zeroDivision);
         if (!(beta >= 0)) throw new ArgumentException($"beta must be >= 0, got {beta}.", nameof(beta));
@@ -138,7 +154,7 @@ public static partial class Score
             pred = [pred.Sum()];
             truth = [truth.Sum()];
         }
-        var (p, r, f) = Prf(tp, pred, truth, beta, zeroDivision);
+        var (p, r, f) = Prf(tp, pred, truth, beta, zeroDivision, warnFor);
         if (average == Average.Weighted)
         {
             double wsum = truth.Sum();
@@ -162,12 +178,12 @@ public static partial class Score
     /// </summary>
     public static double Precision(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, Average average = Average.Binary, int posLabel = 1,
         int[]? labels = null, ReadOnlySpan<double> sampleWeight = default, double zeroDivision = 0) =>
-        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).P;
+        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.Precision).P;
 
     /// <summary>Recall (sensitivity, true positive rate) = tp / (tp + fn): of the positive samples, the fraction found.</summary>
     public static double Recall(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, Average average = Average.Binary, int posLabel = 1,
         int[]? labels = null, ReadOnlySpan<double> sampleWeight = default, double zeroDivision = 0) =>
-        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).R;
+        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.Recall).R;
 
     /// <summary>
     /// F1 = 2 P R / (P + R), the harmonic mean of precision and recall (= 2 tp / (2 tp + fp + fn)). Not (P + R) / 2:
@@ -175,12 +191,12 @@ public static partial class Score
     /// </summary>
     public static double F1(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, Average average = Average.Binary, int posLabel = 1,
         int[]? labels = null, ReadOnlySpan<double> sampleWeight = default, double zeroDivision = 0) =>
-        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).F;
+        Averaged(Tally.Count(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.FScore).F;
 
     /// <summary>F-beta = (1 + b^2) P R / (b^2 P + R): recall counts b times as much as precision (b = +inf gives recall).</summary>
     public static double FBeta(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, double beta, Average average = Average.Binary, int posLabel = 1,
         int[]? labels = null, ReadOnlySpan<double> sampleWeight = default, double zeroDivision = 0) =>
-        Averaged(Tally.Count(yTrue, yPred, sampleWeight), beta, average, posLabel, labels, zeroDivision).F;
+        Averaged(Tally.Count(yTrue, yPred, sampleWeight), beta, average, posLabel, labels, zeroDivision, Ratio.FScore).F;
 
     /// <summary>Precision of each label (scikit-learn's average=None).</summary>
     public static double[] PrecisionPerClass(ReadOnlySpan<int> yTrue, ReadOnlySpan<int> yPred, int[]? labels = null, ReadOnlySpan<double> sampleWeight = default, double zeroDivision = 0) =>
@@ -306,6 +322,8 @@ public static partial class Score
                 num += w * cm[i, j];
                 den += w * (sum0[i] * sum1[j] / total);
             }
+        // Raters who both give one constant label agree by chance alone: kappa is 0/0 (scikit-learn: NaN with a warning).
+        if (den == 0) Setup.Warnings.Issue("Cohen's kappa is undefined when both raters give one constant label (chance agreement is 1); the result is NaN.");
         return 1 - num / den;
     }
 
@@ -337,6 +355,7 @@ public static partial class Score
         Validate.Finite(flat, "scores");
         var classes = ClassColumns(yTrue, labels, c, "scores");
         if (k < 1) throw new ArgumentException($"k must be at least 1, got {k}.", nameof(k));
+        if (k >= c) Setup.Warnings.Issue($"top-k accuracy with k = {k} and {c} classes counts every sample as correct; the result is 1.");
         double hit = 0, total = 0;
         for (int i = 0; i < n; i++)
         {
@@ -390,16 +409,11 @@ public static partial class Score
     public static double LogLoss(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> probabilities, ReadOnlySpan<double> sampleWeight = default, int[]? labels = null, bool normalize = true)
     {
         Validate.Pair(yTrue.Length, probabilities.Length, "yTrue", "probabilities");
-        Validate.Finite(probabilities, "probabilities");
+        Validate.Probabilities(probabilities, "probabilities");
         var flat = new double[2 * probabilities.Length];
         for (int i = 0; i < probabilities.Length; i++) { flat[2 * i] = 1 - probabilities[i]; flat[2 * i + 1] = probabilities[i]; }
         var classes = labels ?? DistinctSorted(yTrue);
-        if (classes.Length == 1)
-        {
-            // scikit-learn treats a single present label as the positive one only for label 1; be explicit instead.
-            throw new ArgumentException($"yTrue holds one label ({classes[0]}); pass labels (e.g. [0, 1]) so the probability's class is known.", nameof(labels));
-        }
-        if (classes.Length != 2) throw new ArgumentException($"One probability per sample needs two classes, yTrue has {classes.Length}; pass an n x K matrix.", nameof(probabilities));
+        Validate.BinaryProbabilityLabels(classes);
         return LogLoss(yTrue, flat, probabilities.Length, 2, sampleWeight, classes, normalize);
     }
 

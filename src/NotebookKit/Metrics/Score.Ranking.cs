@@ -124,6 +124,8 @@ public static partial class Score
         int pos = PositiveLabel(yTrue, posLabel);
         var sink = new CurveCollector(yTrue.Length);
         var (p, n) = WalkCurve(yTrue, scores, sampleWeight, pos, ref sink);
+        if (n <= 0) Setup.Warnings.Issue("ROC curve: no negative samples in yTrue, so the false positive rates are NaN.");
+        if (p <= 0) Setup.Warnings.Issue("ROC curve: no positive samples in yTrue, so the true positive rates are NaN.");
         var fps = sink.Fps; var tps = sink.Tps; var th = sink.Thresholds;
         int count = sink.Count;
         var idx = new int[count];
@@ -322,10 +324,7 @@ public static partial class Score
     public static double AveragePrecision(ReadOnlySpan<int> yTrue, ReadOnlySpan<double> scores, int posLabel = 1, ReadOnlySpan<double> sampleWeight = default)
     {
         Validate.Pair(yTrue.Length, scores.Length, "yTrue", "scores");
-        var present = DistinctSorted(yTrue);
-        if (present.Length > 2) throw new ArgumentException($"yTrue has {present.Length} classes; average precision here is binary.", nameof(yTrue));
-        if (present.Length == 2 && Array.IndexOf(present, posLabel) < 0)
-            throw new ArgumentException($"posLabel={posLabel} is not a valid label; it should be one of {string.Join(", ", present)}.", nameof(posLabel));
+        Validate.AveragePrecisionLabels(DistinctSorted(yTrue), posLabel);
         var sink = new PrecisionSumSink();
         var (p, _) = WalkCurve(yTrue, scores, sampleWeight, posLabel, ref sink);
         return p == 0 ? 0 : sink.Sum / p;

@@ -25,7 +25,26 @@ public static partial class Score
         if (w.numel() != like.numel()) throw new ArgumentException($"sampleWeight has {w.numel()} entries for {like.numel()} samples.", name);
         var f = w.flatten().to_type(ScalarType.Float64).to(like.device);
         if (!(isfinite(f).all().item<bool>() && f.ge(0).all().item<bool>())) throw new ArgumentException("sampleWeight must be finite and not negative.", name);
+        Validate.WeightTotal(f.sum().item<double>());
         return f;
+    }
+
+    /// <summary>The distinct labels of a label tensor, sorted (a few values come back to the CPU).</summary>
+    static int[] DistinctLabels(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        return unique(labels.flatten()).output.to_type(ScalarType.Int64).cpu().data<long>().Select(v => (int)v).Order().ToArray();
+    }
+
+    /// <summary>Finite probabilities in [0, 1], checked on the device: logits or NaN would give a silent wrong loss.</summary>
+    static void ProbabilitiesOnDevice(Tensor p, string name)
+    {
+        using var scope = NewDisposeScope();
+        var f = p.flatten().to_type(ScalarType.Float64);
+        var bad = f.ge(0).logical_and(f.le(1)).logical_not().nonzero();
+        if (bad.shape[0] == 0) return;
+        long i = bad[0, 0].item<long>();
+        throw new ArgumentException($"{name}[{i}] = {f[i].item<double>()} is not a probability in [0, 1].", name);
     }
 
     /// <summary>The confusion tally of two label tensors, counted with bincount on their device.</summary>
@@ -63,24 +82,25 @@ public static partial class Score
         var t = TallyOf(yTrue, yPred, sampleWeight);
         double correct = 0;
         for (int i = 0; i < t.K; i++) correct += t[i, i];
+        Validate.WeightTotal(t.Total());
         return correct / t.Total();
     }
 
     /// <summary>Precision of label tensors; see the array overload for the formula.</summary>
     public static double Precision(Tensor yTrue, Tensor yPred, Average average = Average.Binary, int posLabel = 1, int[]? labels = null, Tensor? sampleWeight = null, double zeroDivision = 0) =>
-        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).P;
+        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.Precision).P;
 
     /// <summary>Recall of label tensors.</summary>
     public static double Recall(Tensor yTrue, Tensor yPred, Average average = Average.Binary, int posLabel = 1, int[]? labels = null, Tensor? sampleWeight = null, double zeroDivision = 0) =>
-        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).R;
+        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.Recall).R;
 
     /// <summary>F1 of label tensors.</summary>
     public static double F1(Tensor yTrue, Tensor yPred, Average average = Average.Binary, int posLabel = 1, int[]? labels = null, Tensor? sampleWeight = null, double zeroDivision = 0) =>
-        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision).F;
+        Averaged(TallyOf(yTrue, yPred, sampleWeight), 1, average, posLabel, labels, zeroDivision, Ratio.FScore).F;
 
     /// <summary>F-beta of label tensors.</summary>
     public static double FBeta(Tensor yTrue, Tensor yPred, double beta, Average average = Average.Binary, int posLabel = 1, int[]? labels = null, Tensor? sampleWeight = null, double zeroDivision = 0) =>
-        Averaged(TallyOf(yTrue, yPred, sampleWeight), beta, average, posLabel, labels, zeroDivision).F;
+        Averaged(TallyOf(yTrue, yPred, sampleWeight), beta, average, posLabel, labels, zeroDivision, Ratio.FScore).F;
 
     /// <summary>Confusion matrix of label tensors.</summary>
     public static ConfusionMatrix ConfusionMatrix(Tensor yTrue, Tensor yPred, int[]? labels = null, Tensor? sampleWeight = null,
@@ -158,6 +178,7 @@ public static partial class Score
             var (y, s, w) = CpuArrays(yTrue, scores, sampleWeight);
             return AveragePrecision(y, s, posLabel, w);
         }
+        Validate.AveragePrecisionLabels(DistinctLabels(yTrue), posLabel);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (tps, fps, p, _) = DeviceCurve(yTrue, scores, sampleWeight, posLabel);
@@ -200,6 +221,7 @@ public static partial class Score
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (t, p) = RegressionPair(yTrue, yPred);
+        if (t.numel() < 2) throw new ArgumentException("R^2 needs at least two samples.", nameof(yTrue));
         double num = (t - p).square().sum().item<double>();
         double den = (t - t.mean()).square().sum().item<double>();
         if (den == 0) return num == 0 ? 1.0 : 0.0;
@@ -210,11 +232,16 @@ public static partial class Score
     public static double LogLoss(Tensor yTrue, Tensor probabilities)
     {
         SameCount(yTrue, probabilities, "yTrue", "probabilities");
+        IntegerLabels(yTrue, "yTrue");
+        ProbabilitiesOnDevice(probabilities, "probabilities");
+        var classes = DistinctLabels(yTrue);
+        Validate.BinaryProbabilityLabels(classes);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         const double eps = 2.220446049250313e-16;
         var p = probabilities.flatten().to_type(ScalarType.Float64).clamp(eps, 1 - eps);
-        var y = yTrue.flatten().to(p.device).to_type(ScalarType.Float64);
+        // The probability is that of the larger label, whatever its value (labels {0, 2} as well as {0, 1}).
+        var y = yTrue.flatten().to(p.device).eq(classes[1]).to_type(ScalarType.Float64);
         return -(y * p.log() + (1 - y) * (1 - p).log()).mean().item<double>();
     }
 }

@@ -27,6 +27,33 @@ internal static class Validate
         for (int i = 0; i < w.Length; i++)
             if (!double.IsFinite(w[i]) || w[i] < 0)
                 throw new ArgumentException($"sampleWeight[{i}] = {w[i]}; weights must be finite and not negative.", "sampleWeight");
+        double total = 0;
+        foreach (var v in w) total += v;
+        WeightTotal(total);
+    }
+
+    /// <summary>Weights that sum to zero leave every weighted average 0/0: one clear error for every metric.</summary>
+    public static void WeightTotal(double total)
+    {
+        if (!(total > 0)) throw new ArgumentException("The sample weights sum to zero; a weighted metric is undefined.", "sampleWeight");
+    }
+
+    /// <summary>Average precision is binary: at most two labels, and posLabel one of them when there are two.</summary>
+    public static void AveragePrecisionLabels(int[] present, int posLabel)
+    {
+        if (present.Length > 2) throw new ArgumentException($"yTrue has {present.Length} classes; average precision here is binary.", "yTrue");
+        if (present.Length == 2 && Array.IndexOf(present, posLabel) < 0)
+            throw new ArgumentException($"posLabel={posLabel} is not a valid label; it should be one of {string.Join(", ", present)}.", nameof(posLabel));
+    }
+
+    /// <summary>One probability per sample: the classes must be exactly two, the second being the probability's.</summary>
+    public static void BinaryProbabilityLabels(int[] classes)
+    {
+        // scikit-learn treats a single present label as the positive one only for label 1; be explicit instead.
+        if (classes.Length == 1)
+            throw new ArgumentException($"yTrue holds one label ({classes[0]}); pass labels (e.g. [0, 1]) so the probability's class is known.", "labels");
+        if (classes.Length != 2)
+            throw new ArgumentException($"One probability per sample needs two classes, yTrue has {classes.Length}; pass an n x K matrix.", "probabilities");
     }
 
     public static void Finite(ReadOnlySpan<double> x, string name)

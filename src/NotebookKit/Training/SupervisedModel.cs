@@ -87,8 +87,23 @@ public static class Scorers
         return NotebookKit.Metrics.Score.R2(targets.reshape(-1), outputs.reshape(-1));
     }
 
-    static Tensor PredictedClasses(Tensor outputs) =>
-        outputs.dim() == 2 ? outputs.argmax(1) : outputs.round().to_type(ScalarType.Int64);
+    /// <summary>
+    /// Arg-max of [n, C] outputs with C ≥ 2. One score per row ([n] or [n, 1]) is read as P(class 1) and thresholded
+    /// at 0.5; scores outside [0, 1] are logits, and guessing would give a silent wrong accuracy, so they are refused.
+    /// </summary>
+    static Tensor PredictedClasses(Tensor outputs)
+    {
+        if (outputs.dim() == 2 && outputs.shape[1] > 1) return outputs.argmax(1);
+        if (outputs.dim() > 2 || outputs.dim() == 0)
+            throw new ArgumentException($"outputs have shape [{string.Join(", ", outputs.shape)}]; expected [n, classes] or one score per row.", nameof(outputs));
+        var scores = outputs.reshape(-1);
+        if (!scores.is_floating_point()) return scores.to_type(ScalarType.Int64);
+        double min = scores.min().to_type(ScalarType.Float64).item<double>(), max = scores.max().to_type(ScalarType.Float64).item<double>();
+        if (!(min >= 0 && max <= 1))
+            throw new ArgumentException($"outputs have one score per row ranging {min:g4} to {max:g4}: these look like logits, not " +
+                "probabilities. Apply sigmoid first (one column is read as P(class 1), thresholded at 0.5).", nameof(outputs));
+        return scores.ge(0.5).to_type(ScalarType.Int64);
+    }
 
     static void CheckRows(Tensor outputs, Tensor labels)
     {

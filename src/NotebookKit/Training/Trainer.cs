@@ -58,12 +58,13 @@ public static class Trainer
         IParameterOptimizer optimizer, TrainOptions? options = null)
     {
         options ??= new TrainOptions();
-        Validate(x, y, options);
+        Validate(x, y, options, optimizer.LearningRate);
         var device = options.Device ?? Kit.Device;
         RequireOn(model, device);
         int seed = options.Seed ?? Kit.Seed;
         using var data = NewDisposeScope();
         var (xs, ys, vx, vy) = Prepare(x, y, options, device, seed);
+        CheckOutputFitsTarget(model, xs, ys, loss);
         long n = xs.shape[0];
         var generator = new Generator((ulong)seed);
         var history = new History { Monitor = options.EarlyStopping?.Monitor };
@@ -121,11 +122,13 @@ public static class Trainer
             if (options.ProgressEvery > 0 && (epoch % options.ProgressEvery == 0 || epoch == options.Epochs || epoch == 1))
                 Console.WriteLine(Describe(record, options.Epochs));
 
-            if (!double.IsFinite(trainLoss) && options.StopOnDivergence)
+            if (!double.IsFinite(trainLoss))
             {
                 history.Diverged = true;
-                if (options.ProgressEvery > 0) Console.WriteLine($"stopped: training loss is {trainLoss} at epoch {epoch} (diverged)");
-                break;
+                // A warning whatever ProgressEvery says: the weights returned are not usable.
+                Warnings.Issue($"training diverged: the training loss is {trainLoss} at epoch {epoch}, so the model's weights are " +
+                    "not usable. Lower the learning rate, clip gradients (ClipGradNorm) or check the data.");
+                if (options.StopOnDivergence) break;
             }
             if (stopping is not null)
             {
@@ -193,8 +196,68 @@ public static class Trainer
         foreach (var t in state.Values) t.Dispose();
     }
 
-    static void Validate(Tensor x, Tensor y, TrainOptions options)
+    /// <summary>
+    /// Runs the model and the loss on two rows before training, so a mismatch of output and target fails at once with
+    /// one line naming both shapes, not with libtorch's C++ stack trace after the first epoch.
+    /// </summary>
+    static void CheckOutputFitsTarget(Module<Tensor, Tensor> model, Tensor xs, Tensor ys, Func<Tensor, Tensor, Tensor> loss)
     {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            long rows = Math.Min(2, xs.shape[0]);
+            var target = ys.narrow(0, 0, rows);
+            Tensor output;
+            try { output = model.call(xs.narrow(0, 0, rows)); }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                throw new ArgumentException($"The model cannot take x of shape [{string.Join(", ", xs.shape)}]: {FirstLine(e.Message)}", "x", e);
+            }
+            string shapes = $"the model outputs [{string.Join(", ", output.shape.Skip(1))}] per row and y is [{string.Join(", ", target.shape.Skip(1))}] per row";
+            try { loss(output, target); }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                throw new ArgumentException($"The loss cannot compare outputs with y: {shapes}. {FirstLine(e.Message)}", "y", e);
+            }
+        }
+        finally
+        {
+            if (wasTraining) model.train();
+        }
+    }
+
+    /// <summary>libtorch errors carry a C++ stack trace after the first line; the first line says what went wrong.</summary>
+    static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    static void RequireFinite(Tensor? t, string name)
+    {
+        if (t is null || !t.is_floating_point()) return;
+        using var scope = NewDisposeScope();
+        var bad = isfinite(t).logical_not().nonzero();
+        if (bad.shape[0] == 0) return;
+        var at = string.Join(", ", bad[0].data<long>().ToArray());
+        throw new ArgumentException($"{name} holds NaN or infinity (first at [{at}]); training on it gives NaN weights.", name);
+    }
+
+    static void RequirePositive(double? value, string name)
+    {
+        if (value is double v && !(double.IsFinite(v) && v > 0))
+            throw new ArgumentOutOfRangeException(name, v, $"{name} must be a positive finite number, got {v}.");
+    }
+
+    static void Validate(Tensor x, Tensor y, TrainOptions options, double learningRate)
+    {
+        RequireFinite(x, "x");
+        RequireFinite(y, "y");
+        RequireFinite(options.ValidationX, "ValidationX");
+        RequireFinite(options.ValidationY, "ValidationY");
+        RequirePositive(learningRate, "learning rate");
+        RequirePositive(options.ClipGradNorm, "ClipGradNorm");
+        if (!(double.IsFinite(options.L1Penalty) && double.IsFinite(options.L2Penalty)))
+            throw new ArgumentOutOfRangeException(nameof(options), "L1Penalty and L2Penalty must be finite.");
         if (options.Epochs < 1) throw new ArgumentOutOfRangeException(nameof(options), "Epochs must be at least 1.");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         if (x.shape[0] != y.shape[0])
@@ -296,5 +359,16 @@ public static class Trainer
 public static class Losses
 {
     public static Tensor CrossEntropy(Tensor logits, Tensor labels) => nn.functional.cross_entropy(logits, labels);
-    public static Tensor MeanSquaredError(Tensor predictions, Tensor targets) => nn.functional.mse_loss(predictions, targets);
+    /// <summary>
+    /// Mean squared error of predictions and targets of the same shape. Different shapes are refused: [n, 1] against
+    /// [n] would broadcast to an n x n matrix and train on a silently wrong loss.
+    /// </summary>
+    public static Tensor MeanSquaredError(Tensor predictions, Tensor targets)
+    {
+        if (!predictions.shape.SequenceEqual(targets.shape))
+            throw new ArgumentException($"Output and target shapes differ: outputs [{string.Join(", ", predictions.shape)}], targets " +
+                $"[{string.Join(", ", targets.shape)}]. They must match (e.g. y.reshape(-1, 1) or output.squeeze(1)); " +
+                "a broadcast loss would be silently wrong.", nameof(targets));
+        return nn.functional.mse_loss(predictions, targets);
+    }
 }
