@@ -20,7 +20,7 @@ public class NotebooksTests(NotebookSeriesRun series) : IClassFixture<NotebookSe
         Assert.NotEmpty(series.Notebooks);
         Assert.True(series.Result.ExitCode == 0, series.Result.All);
         foreach (var notebook in series.Notebooks)
-            Assert.Matches($@"{Regex.Escape(Path.GetFileName(notebook))}\s+\d+/\d+\s+[\d.]+\s+ok", series.Result.Stdout);
+            Assert.Matches($@"{Regex.Escape(Path.GetFileName(notebook))}\s+\d+/\d+\s+[\d.]+\s+\d+\s+ok", series.Result.Stdout);
     }
 
     [Fact]
