@@ -20,6 +20,26 @@ public sealed class ModelVersion
         Model = model; Batcher = batcher; Drift = drift;
     }
 
+    (long At, DriftReport? Report)? cached;
+
+    /// <summary>The drift report, recomputed at most once per <paramref name="maxAge"/>: scrapers of /metrics and
+    /// /drift share one computation instead of each costing a full PSI/KS pass.</summary>
+    public DriftReport? DriftReport(TimeSpan maxAge)
+    {
+        if (Drift is null) return null;
+        var c = cached;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (c is { } hit && System.Diagnostics.Stopwatch.GetElapsedTime(hit.At, now) < maxAge) return hit.Report;
+        lock (Drift)
+        {
+            c = cached;
+            if (c is { } again && System.Diagnostics.Stopwatch.GetElapsedTime(again.At) < maxAge) return again.Report;
+            var report = Drift.Evaluate();
+            cached = (System.Diagnostics.Stopwatch.GetTimestamp(), report);
+            return report;
+        }
+    }
+
     /// <summary>Takes a lease for one request; false when the version is retired (the caller looks again).</summary>
     internal bool TryAcquire()
     {
