@@ -3,12 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System tools some tests use: Debian's chromium (charts must draw), python3-nbformat and python3-onnx (real validators).
+# System tools some tests use: Debian's chromium (charts must draw), python3-nbformat and python3-onnx (real
+# validators), python3-nbclient (Jupyter).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import nbformat" >/dev/null 2>&1 || missing+=(python3-nbformat)
 # The ONNX project's checker validates the kit's ONNX exports (tests/NotebookKit.Tests/Export/onnx_check.py).
 /usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || missing+=(python3-onnx)
+# Jupyter as a front end: nbclient drives the kit's kernelspec (tests/NotebookKit.Jupyter.Tests).
+/usr/bin/python3 -c "import nbclient, jupyter_client" >/dev/null 2>&1 || missing+=(python3-nbclient python3-jupyter-client)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]}"

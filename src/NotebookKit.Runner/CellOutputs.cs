@@ -1,32 +1,72 @@
-using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.Formatting;
 
 namespace NotebookKit.Runner;
 
 /// <summary>
-/// Collects one cell's outputs in order, in nbformat's shapes: <c>stream</c>, <c>display_data</c>,
-/// <c>execute_result</c> and <c>error</c>. Consecutive console writes join one stream output, as in the kernel.
+/// One cell's outputs in nbformat's shapes, built from the kernel's events the way its Jupyter front end turns them
+/// into messages: displays become <c>display_data</c> (updated in place by value id), return values
+/// <c>execute_result</c>, console text <c>stream</c> (consecutive writes join one output), compiler diagnostics a
+/// stderr stream, and a failure an <c>error</c>.
 /// </summary>
 public sealed class CellOutputs
 {
     readonly object gate = new();
+    readonly Dictionary<string, JsonObject> displays = new(StringComparer.Ordinal);
     public JsonArray Items { get; } = [];
 
-    public static JsonObject FormatData(object? value, IReadOnlyCollection<string>? mimeTypes = null)
+    /// <summary>Adds what <paramref name="e"/> shows; returns console or diagnostic text to echo live, else null.</summary>
+    public string? Add(KernelEvent e, int executionCount)
+    {
+        switch (e)
+        {
+            case ReturnValueProduced { Value: DisplayedValue }:
+                return null;   // display(x) as a cell's last expression: already shown once
+            case DisplayedValueUpdated updated when updated.ValueId is not null:
+                lock (gate)
+                    if (displays.TryGetValue(updated.ValueId, out var shown)) shown["data"] = Data(updated.FormattedValues);
+                return null;
+            case DisplayedValueProduced produced:
+                var display = new JsonObject
+                {
+                    ["output_type"] = "display_data", ["data"] = Data(produced.FormattedValues), ["metadata"] = new JsonObject(),
+                };
+                lock (gate)
+                {
+                    Items.Add(display);
+                    if (produced.ValueId is not null) displays[produced.ValueId] = display;
+                }
+                return null;
+            case ReturnValueProduced result:
+                lock (gate)
+                    Items.Add(new JsonObject
+                    {
+                        ["output_type"] = "execute_result", ["execution_count"] = executionCount,
+                        ["data"] = Data(result.FormattedValues), ["metadata"] = new JsonObject(),
+                    });
+                return null;
+            case StandardOutputValueProduced output:
+                return AppendStream("stdout", PlainText(output));
+            case StandardErrorValueProduced or ErrorProduced:
+                return AppendStream("stderr", PlainText((DisplayEvent)e));
+            case DiagnosticsProduced { FormattedDiagnostics.Count: > 0 } diagnostics:
+                // The Jupyter front end spaces the kernel's formatted diagnostics out on stderr.
+                var text = "\n" + string.Join("\n\n", diagnostics.FormattedDiagnostics.Select(d => d.Value)) + "\n\n";
+                return AppendStream("stderr", text);
+            default:
+                return null;
+        }
+    }
+
+    static string PlainText(DisplayEvent e) =>
+        e.FormattedValues.FirstOrDefault(v => v.MimeType == PlainTextFormatter.MimeType)?.Value ?? e.Value?.ToString() ?? "";
+
+    static JsonObject Data(IReadOnlyCollection<FormattedValue> values)
     {
         var data = new JsonObject();
-        if (value is null)
-        {
-            data["text/plain"] = "<null>";
-            return data;
-        }
-        var chosen = mimeTypes is { Count: > 0 } ? mimeTypes : Formatter.GetPreferredMimeTypesFor(value.GetType());
-        foreach (var mime in chosen.Distinct())
-        {
-            string text = value.ToDisplayString(mime);
-            data[mime] = IsJson(mime) ? JsonNode.Parse(text) : Notebook.Lines(text);
-        }
+        foreach (var value in values.Where(v => !v.SuppressDisplay))
+            data[value.MimeType] = IsJson(value.MimeType) ? JsonNode.Parse(value.Value) : Notebook.Lines(value.Value);
         return data;
     }
 
@@ -34,35 +74,9 @@ public sealed class CellOutputs
     public static bool IsJson(string mimeType) =>
         mimeType == "application/json" || (mimeType.StartsWith("application/", StringComparison.Ordinal) && mimeType.EndsWith("+json", StringComparison.Ordinal));
 
-    public int AddDisplay(object? value, IReadOnlyCollection<string>? mimeTypes)
+    string AppendStream(string name, string text)
     {
-        var output = new JsonObject { ["output_type"] = "display_data", ["data"] = FormatData(value, mimeTypes), ["metadata"] = new JsonObject() };
-        lock (gate)
-        {
-            Items.Add(output);
-            return Items.Count - 1;
-        }
-    }
-
-    public void UpdateDisplay(int index, object? value, IReadOnlyCollection<string>? mimeTypes)
-    {
-        var data = FormatData(value, mimeTypes);
-        lock (gate) Items[index]!["data"] = data;
-    }
-
-    public void AddResult(object? value, int executionCount)
-    {
-        var output = new JsonObject
-        {
-            ["output_type"] = "execute_result", ["execution_count"] = executionCount,
-            ["data"] = FormatData(value), ["metadata"] = new JsonObject(),
-        };
-        lock (gate) Items.Add(output);
-    }
-
-    public void AppendStream(string name, string text)
-    {
-        if (text.Length == 0) return;
+        if (text.Length == 0) return text;
         lock (gate)
         {
             if (Items.Count > 0 && Items[^1] is JsonObject last && last["output_type"]?.GetValue<string>() == "stream"
@@ -76,6 +90,7 @@ public sealed class CellOutputs
                 Items.Add(new JsonObject { ["output_type"] = "stream", ["name"] = name, ["text"] = Notebook.Lines(text) });
             }
         }
+        return text;
     }
 
     public void AddError(string name, string message, IEnumerable<string> traceback)
@@ -83,56 +98,5 @@ public sealed class CellOutputs
         var trace = new JsonArray();
         foreach (var line in traceback) trace.Add(line);
         lock (gate) Items.Add(new JsonObject { ["output_type"] = "error", ["ename"] = name, ["evalue"] = message, ["traceback"] = trace });
-    }
-}
-
-/// <summary>What <c>display(value)</c> returns, as in the kernel: call <see cref="Update"/> to replace the shown value.</summary>
-public sealed class DisplayedValue(CellOutputs outputs, int index, IReadOnlyCollection<string>? mimeTypes)
-{
-    public void Update(object? updatedValue) => outputs.UpdateDisplay(index, updatedValue, mimeTypes);
-}
-
-/// <summary>Routes Console output to the running cell's stream output, and echoes it live to the terminal.</summary>
-public sealed class ConsoleCapture(TextWriter echo, string streamName, string echoPrefix) : TextWriter
-{
-    readonly StringBuilder pendingEcho = new();
-    public CellOutputs? Target { get; set; }
-    public override Encoding Encoding => Encoding.UTF8;
-
-    public override void Write(char value) => Write(value.ToString());
-
-    public override void Write(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return;
-        lock (pendingEcho)
-        {
-            Target?.AppendStream(streamName, value);
-            pendingEcho.Append(value);
-            int newline;
-            while ((newline = IndexOfNewline()) >= 0)
-            {
-                echo.WriteLine(echoPrefix + pendingEcho.ToString(0, newline));
-                pendingEcho.Remove(0, newline + 1);
-            }
-            echo.Flush();
-        }
-    }
-
-    public override void WriteLine(string? value) => Write((value ?? "") + "\n");
-    public override void WriteLine() => Write("\n");
-
-    public void FlushEcho()
-    {
-        lock (pendingEcho)
-        {
-            if (pendingEcho.Length > 0) echo.WriteLine(echoPrefix + pendingEcho);
-            pendingEcho.Clear();
-        }
-    }
-
-    int IndexOfNewline()
-    {
-        for (int i = 0; i < pendingEcho.Length; i++) if (pendingEcho[i] == '\n') return i;
-        return -1;
     }
 }

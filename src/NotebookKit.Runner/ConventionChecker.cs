@@ -13,18 +13,31 @@ public static partial class ConventionChecker
     [GeneratedRegex("""^\s*(?:(?:var|int|long|double|float|bool|string|decimal)\s+[A-Za-z_]\w*\s*=\s*[^;]+;\s*(//.*)?|//.*|)\s*$""")]
     private static partial Regex SimpleAssignment();
 
+    [GeneratedRegex("""^\s*var\s+size\s*=\s*"(?<size>[^"]*)"\s*;""", RegexOptions.Multiline)]
+    private static partial Regex SizeDeclaration();
+    [GeneratedRegex("""^//\s*long cell:\s*\S""")]
+    private static partial Regex LongCellReason();
+
+    public const int MaxCellLines = 15;
+    public const int MaxLineLength = 110;
+    static readonly string[] Sizes = ["fast", "workshop", "full"];
+
     public static IReadOnlyList<string> Check(string path)
     {
-        var problems = new List<string>();
-        Notebook notebook;
         try
         {
-            notebook = Notebook.Load(path);
+            return Check(Notebook.Load(path));
         }
         catch (InvalidDataException e)
         {
             return [e.Message];
         }
+    }
+
+    public static IReadOnlyList<string> Check(Notebook notebook)
+    {
+        var problems = new List<string>();
+        var path = notebook.Path;
         var root = notebook.Root;
         if (root["nbformat"]?.GetValue<int>() != 4 || root["nbformat_minor"]?.GetValue<int>() != 5)
             problems.Add("nbformat must be 4.5");
@@ -39,6 +52,8 @@ public static partial class ConventionChecker
         var ids = new HashSet<string>();
         int parameterCells = 0, number = 0;
         var markdown = new List<string>();
+        var headings = new List<(string Heading, int Cell)>();
+        var codeCellNumbers = new List<int>();
         foreach (var cell in notebook.Cells)
         {
             number++;
@@ -51,9 +66,19 @@ public static partial class ConventionChecker
             if (Notebook.CellType(cell) == "markdown")
             {
                 markdown.Add(source);
+                foreach (var line in source.Split('\n').Where(l => l.StartsWith("## ", StringComparison.Ordinal)))
+                    headings.Add((line.Trim(), number));
                 continue;
             }
             if (Notebook.CellType(cell) != "code") continue;
+            codeCellNumbers.Add(number);
+            var lines = source.Replace("\r\n", "\n").TrimEnd('\n').Split('\n');
+            if (lines.Length > MaxCellLines && !LongCellReason().IsMatch(lines[0]))
+                problems.Add($"{where}: {lines.Length} lines, over {MaxCellLines}: split it, move plumbing into the kit, "
+                    + "or give the reason in a first line '// long cell: <reason>'");
+            for (int i = 0; i < lines.Length; i++)
+                if (lines[i].Length > MaxLineLength)
+                    problems.Add($"{where}, line {i + 1}: {lines[i].Length} characters, over {MaxLineLength}");
             if (cell["outputs"] is not JsonArray { Count: 0 }) problems.Add($"{where}: committed outputs (clear them)");
             if (cell["execution_count"] is not null) problems.Add($"{where}: execution_count must be null");
             if (cell["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() != "csharp")
@@ -64,6 +89,11 @@ public static partial class ConventionChecker
             if (Notebook.Tags(cell).Contains("parameters"))
             {
                 parameterCells++;
+                var size = SizeDeclaration().Match(source);
+                if (!size.Success)
+                    problems.Add($"{where}: the parameters cell must declare var size = \"workshop\"; (fast, workshop or full)");
+                else if (!Sizes.Contains(size.Groups["size"].Value))
+                    problems.Add($"{where}: size \"{size.Groups["size"].Value}\" is not one of fast, workshop, full");
                 foreach (var line in source.Split('\n'))
                     if (!SimpleAssignment().IsMatch(line))
                         problems.Add($"{where}: the parameters cell holds only simple assignments, not '{line.Trim()}'");
@@ -74,8 +104,14 @@ public static partial class ConventionChecker
         var text = string.Join("\n", markdown);
         if (markdown.Count == 0 || !markdown[0].TrimStart().StartsWith("# ", StringComparison.Ordinal))
             problems.Add("the first cell must be markdown starting with an H1 title");
-        foreach (var section in new[] { "In this notebook you will learn", "## Summary", "## Exercises", "## Continue learning" })
+        foreach (var section in new[] { "In this notebook you will learn", "## Summary", "## Exercises", "## Solutions", "## Continue learning" })
             if (!text.Contains(section, StringComparison.Ordinal)) problems.Add($"missing section '{section}'");
+        int HeadingCell(string heading) => headings.FirstOrDefault(h => h.Heading.StartsWith(heading, StringComparison.Ordinal)).Cell;
+        int exercises = HeadingCell("## Exercises"), solutions = HeadingCell("## Solutions");
+        if (exercises > 0 && solutions > 0 && solutions < exercises)
+            problems.Add("'## Solutions' must come after '## Exercises'");
+        if (solutions > 0 && !codeCellNumbers.Any(n => n > solutions))
+            problems.Add("'## Solutions' has no code cells after it: solve each exercise in a cell that runs");
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         foreach (Match m in NotebookLink().Matches(text))
         {

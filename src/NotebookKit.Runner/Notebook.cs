@@ -28,6 +28,13 @@ public sealed class Notebook
         return new Notebook(path, root);
     }
 
+    /// <summary>A notebook held in memory (its path names it in messages and resolves its links).</summary>
+    public static Notebook FromJson(JsonObject root, string path)
+    {
+        if (root["cells"] is not JsonArray) throw new InvalidDataException($"{path} is not a Jupyter notebook (no 'cells' array).");
+        return new Notebook(path, root);
+    }
+
     public Notebook Clone(string newPath) => new(newPath, (JsonObject)Root.DeepClone());
 
     public static string CellType(JsonNode cell) => cell["cell_type"]?.GetValue<string>() ?? "";

@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Scripting;
-using Microsoft.DotNet.Interactive.Formatting;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
+using InteractiveSeverity = Microsoft.CodeAnalysis.DiagnosticSeverity;
 
 namespace NotebookKit.Runner;
 
@@ -17,47 +14,23 @@ public sealed record RunOptions
     public bool Fast { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> Parameters { get; init; } = [];
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromMinutes(10);
-    public IReadOnlyList<string> PackageFolders { get; init; } = [];
 }
 
-public sealed record NotebookResult(string Notebook, int CellsRun, int CodeCells, double Seconds, string? Failure, string OutputNotebook, string OutputHtml)
+public sealed record NotebookResult(
+    string Notebook, int CellsRun, int CodeCells, double Seconds, string? Failure, IReadOnlyList<string> Warnings,
+    string OutputNotebook, string OutputHtml)
 {
     public bool Succeeded => Failure is null;
 }
 
 /// <summary>
-/// Executes a notebook the way the C# kernel does: one Roslyn script state per notebook, each code cell a
-/// submission chained on the previous one, values shown through .NET Interactive's formatters.
+/// Executes a notebook in the released .NET Interactive C# kernel (<see cref="NotebookKernel"/>), one kernel per
+/// notebook, started in the notebook's folder as VS Code starts it. nbkit adds what a headless run needs:
+/// papermill-style parameters, a per-cell time limit, compiler warnings counted, failures that name notebook, cell
+/// and line, the executed .ipynb and its HTML handout.
 /// </summary>
-public sealed partial class NotebookExecutor
+public sealed partial class NotebookExecutor(RunOptions options, TextWriter log)
 {
-    static readonly string[] DefaultImports =
-        ["System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Threading.Tasks", "System.Linq"];
-    static readonly Lazy<MetadataReference[]> FrameworkReferences = new(LoadFrameworkReferences);
-    static readonly object ConsoleGate = new();
-    static bool formattingConfigured;
-
-    readonly RunOptions options;
-    readonly PackageCatalog packages;
-    readonly TextWriter log;
-
-    public NotebookExecutor(RunOptions options, TextWriter log)
-    {
-        this.options = options;
-        this.log = log;
-        packages = new PackageCatalog(options.PackageFolders);
-        ConfigureFormattingAsKernel();
-    }
-
-    /// <summary>text/html by default and text/plain for strings, as the C# kernel sets it.</summary>
-    static void ConfigureFormattingAsKernel()
-    {
-        if (formattingConfigured) return;
-        Formatter.DefaultMimeType = "text/html";
-        Formatter.SetPreferredMimeTypesFor(typeof(string), "text/plain");
-        formattingConfigured = true;
-    }
-
     public NotebookResult Run(string notebookPath, string outDir)
     {
         notebookPath = Path.GetFullPath(notebookPath);
@@ -72,18 +45,17 @@ public sealed partial class NotebookExecutor
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            return new NotebookResult(notebookPath, 0, 0, 0, e.Message, outNotebook, outHtml);
+            return new NotebookResult(notebookPath, 0, 0, 0, e.Message, [], outNotebook, outHtml);
         }
 
-        using var session = new Session(this, notebookPath);
-        string? failure = null;
-        int executed = 0, codeCells = 0, cellNumber = 0;
-        var cells = notebook.Cells.ToList();
         var previousDirectory = Directory.GetCurrentDirectory();
         Directory.SetCurrentDirectory(Path.GetDirectoryName(notebookPath)!);
+        var session = new Session(NotebookKernel.Create(), Path.GetFileName(notebookPath), options.CellTimeout, log);
+        string? failure = null;
+        int executed = 0, codeCells = 0, cellNumber = 0;
         try
         {
-            foreach (var cell in cells)
+            foreach (var cell in notebook.Cells.ToList())
             {
                 cellNumber++;
                 if (cell is null || Notebook.CellType(cell) != "code") continue;
@@ -95,26 +67,39 @@ public sealed partial class NotebookExecutor
 
                 var cellClock = Stopwatch.StartNew();
                 log.WriteLine($"  [{name}] cell {cellNumber} ...");
-                failure = session.Execute(Notebook.Source(cell), cellNumber, outputs);
                 cell["execution_count"] = ++executed;
+                failure = session.Execute(Notebook.Source(cell), cellNumber, executed, outputs);
                 log.WriteLine($"  [{name}] cell {cellNumber} {(failure is null ? "ok" : "FAILED")} in {cellClock.Elapsed.TotalSeconds:0.00} s");
 
                 if (failure is null && Notebook.Tags(cell).Contains("parameters"))
                 {
-                    var injected = session.InjectParameters(Notebook.Source(cell), cellNumber, options);
-                    if (injected.Cell is not null)
+                    var (code, error) = InjectParameters(Notebook.Source(cell), options);
+                    if (error is not null)
                     {
-                        int at = notebook.Cells.IndexOf(cell) + 1;
-                        notebook.Cells.Insert(at, injected.Cell);
-                        injected.Cell["execution_count"] = ++executed;
-                        codeCells++;
+                        failure = $"{session.Where(cellNumber, null)}: {error}";
                     }
-                    failure = injected.Failure;
+                    else if (code is not null)
+                    {
+                        var injectedOutputs = new CellOutputs();
+                        var injected = new JsonObject
+                        {
+                            ["cell_type"] = "code",
+                            ["execution_count"] = ++executed,
+                            ["id"] = "injected-parameters",
+                            ["metadata"] = new JsonObject { ["tags"] = new JsonArray("injected-parameters") },
+                            ["outputs"] = injectedOutputs.Items,
+                            ["source"] = Notebook.Lines(code),
+                        };
+                        notebook.Cells.Insert(notebook.Cells.IndexOf(cell) + 1, injected);
+                        codeCells++;
+                        failure = session.Execute(code, cellNumber, executed, injectedOutputs);
+                    }
                 }
             }
         }
         finally
         {
+            session.Dispose();
             Directory.SetCurrentDirectory(previousDirectory);
         }
 
@@ -124,210 +109,136 @@ public sealed partial class NotebookExecutor
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 2),
             ["fast"] = options.Fast,
             ["succeeded"] = failure is null,
+            ["warnings"] = session.Warnings.Count,
         };
         notebook.Save(outNotebook);
         HtmlHandout.Write(notebook, outHtml);
-        return new NotebookResult(notebookPath, executed, codeCells, clock.Elapsed.TotalSeconds, failure, outNotebook, outHtml);
+        return new NotebookResult(notebookPath, executed, codeCells, clock.Elapsed.TotalSeconds, failure, session.Warnings,
+            outNotebook, outHtml);
     }
 
-    /// <summary>One notebook's script state and references.</summary>
-    sealed class Session(NotebookExecutor owner, string notebookPath) : IDisposable
+    /// <summary>
+    /// The papermill-style cell injected after the parameters cell: <c>--fast</c> sets <c>size = "fast"</c> (or
+    /// <c>fast = true</c> in a notebook that declares a bool), then each <c>-p name=value</c>. Returns (null, null)
+    /// when there is nothing to inject, or an error naming an undeclared parameter.
+    /// </summary>
+    public static (string? Code, string? Error) InjectParameters(string parametersSource, RunOptions run)
     {
-        readonly CellGlobals globals = new();
-        readonly CellThread thread = new("nbkit " + Path.GetFileName(notebookPath));
-        bool timedOut;
+        var overrides = new List<KeyValuePair<string, string>>();
+        var declared = DeclaredNames().Matches(parametersSource).Select(m => m.Groups["name"].Value).ToHashSet();
+        // --fast picks the "fast" size (NotebookKit.Setup.Sizes); older notebooks declare a bool instead.
+        if (run.Fast) overrides.Add(declared.Contains("size") ? new("size", "fast") : new("fast", "true"));
+        overrides.AddRange(run.Parameters);
+        if (overrides.Count == 0) return (null, null);
 
-        /// <summary>A timed-out cell still holds the thread, so only a clean session releases it.</summary>
+        var lines = new List<string> { "// Injected by nbkit: parameters from the command line." };
+        foreach (var (key, value) in overrides)
+        {
+            if (!declared.Contains(key))
+                return (null, $"parameter '{key}' is not declared in the parameters cell (declared: {string.Join(", ", declared)}).");
+            lines.Add($"{key} = {Literal(value)};");
+        }
+        return (string.Join("\n", lines), null);
+    }
+
+    static string Literal(string value)
+    {
+        var v = value.Trim();
+        if (v is "true" or "false" || v.StartsWith('"')) return v;
+        if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !v.Contains("e", StringComparison.OrdinalIgnoreCase)) return v;
+        return "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    }
+
+    /// <summary>One notebook's kernel: runs cells, turns its events into outputs, and names failures.</summary>
+    sealed class Session(CompositeKernel kernel, string notebookName, TimeSpan cellTimeout, TextWriter log) : IDisposable
+    {
+        bool timedOut;
+        public List<string> Warnings { get; } = [];
+
+        public string Where(int cellNumber, int? line) => $"{notebookName}, cell {cellNumber}" + (line is int l ? $", line {l}" : "");
+
+        /// <summary>A cell still running past its limit holds the kernel, so only a clean session disposes it.</summary>
         public void Dispose()
         {
-            if (!timedOut) thread.Dispose();
+            if (!timedOut) kernel.Dispose();
         }
-
-        readonly HashSet<string> referenced = new(StringComparer.OrdinalIgnoreCase);
-        readonly HashSet<string> loadedPackages = new(StringComparer.OrdinalIgnoreCase);
-        ScriptState<object>? state;
-        ScriptOptions scriptOptions = ScriptOptions.Default
-            .WithReferences(FrameworkReferences.Value)
-            .AddReferences(typeof(Formatter).Assembly, typeof(CellGlobals).Assembly)
-            .WithImports(DefaultImports)
-            .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview)
-            .WithEmitDebugInformation(true)
-            .WithFileEncoding(System.Text.Encoding.UTF8)
-            .WithAllowUnsafe(true);
-
-        string Where(int cellNumber, int? line) =>
-            $"{Path.GetFileName(notebookPath)}, cell {cellNumber}" + (line is int l ? $", line {l}" : "");
 
         /// <summary>Runs one cell; returns null on success, else the failure naming notebook, cell and line.</summary>
-        public string? Execute(string source, int cellNumber, CellOutputs outputs)
+        public string? Execute(string source, int cellNumber, int executionCount, CellOutputs outputs)
         {
-            CellDirectives directives;
-            try
+            CommandFailed? failed = null;
+            var errors = new List<Diagnostic>();
+            var command = new SubmitCode(source);
+            using var events = kernel.KernelEvents.Subscribe(e =>
             {
-                directives = CellDirectives.Parse(source);
-                foreach (var reference in directives.References) AddReference(reference, cellNumber, outputs);
-            }
-            catch (DirectiveException e)
-            {
-                return Fail(outputs, "DirectiveError", $"{Where(cellNumber, e.Line)}: {e.Message}", []);
-            }
-            catch (ReferenceException e)
-            {
-                return Fail(outputs, "ReferenceError", $"{Where(cellNumber, e.Line)}: {e.Message}", []);
-            }
-            if (directives.IsMarkdown) return null;
-            return Submit(directives.Code, cellNumber, outputs, showResult: true);
-        }
-
-        void AddReference(Reference reference, int cellNumber, CellOutputs outputs)
-        {
-            switch (reference)
-            {
-                case PackageReference p:
-                    CarriedPackage package;
-                    try
-                    {
-                        package = owner.packages.Resolve(p.Id, p.Version);
-                    }
-                    catch (PackageResolutionException e)
-                    {
-                        throw new ReferenceException(p.Line, e.Message);
-                    }
-                    AddAssemblies(package.Assemblies);
-                    if (loadedPackages.Add(package.Id) && package.ExtensionDib is not null)
-                    {
-                        foreach (var code in ExtensionCode(package.ExtensionDib))
+                var echo = outputs.Add(e, executionCount);
+                if (echo is not null) Echo(echo, e is StandardOutputValueProduced ? "    | " : "    ! ");
+                switch (e)
+                {
+                    case DiagnosticsProduced produced:
+                        foreach (var (d, text) in produced.Diagnostics.Zip(produced.FormattedDiagnostics, (d, f) => (d, f.Value)))
                         {
-                            var failure = Submit(code, cellNumber, outputs, showResult: false);
-                            if (failure is not null) throw new ReferenceException(p.Line, $"extension.dib of {package.Id} failed: {failure}");
+                            if (d.Severity == InteractiveSeverity.Error) errors.Add(d);
+                            // Counted: warnings in the cell's code, "(line,column): warning ...". Shown but not counted:
+                            // those with no place in it, such as CS1701 (TorchSharp, built for .NET 8, unified with 10).
+                            if (d.Severity == InteractiveSeverity.Warning && text.StartsWith('('))
+                                lock (Warnings)
+                                    Warnings.Add($"{Where(cellNumber, d.LinePositionSpan.Start.Line + 1)}: {d.Code}: {d.Message}");
                         }
-                    }
-                    break;
-                case AssemblyReference a:
-                    var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(notebookPath)!, a.Path));
-                    if (!File.Exists(path))
-                        throw new ReferenceException(a.Line, $"#r \"{a.Path}\": no file at {path}. Build the kit first (see README).");
-                    AddAssemblies([path]);
-                    break;
-            }
-        }
-
-        void AddAssemblies(IEnumerable<string> paths)
-        {
-            var fresh = paths.Where(referenced.Add).Select(p => MetadataReference.CreateFromFile(p)).ToArray();
-            if (fresh.Length > 0) scriptOptions = scriptOptions.AddReferences(fresh);
-        }
-
-        public (JsonObject? Cell, string? Failure) InjectParameters(string parametersSource, int cellNumber, RunOptions run)
-        {
-            var overrides = new List<KeyValuePair<string, string>>();
-            var declared = DeclaredNames().Matches(parametersSource).Select(m => m.Groups["name"].Value).ToHashSet();
-            // --fast picks the "fast" size (NotebookKit.Setup.Sizes); older notebooks declare a bool instead.
-            if (run.Fast) overrides.Add(declared.Contains("size") ? new("size", "fast") : new("fast", "true"));
-            overrides.AddRange(run.Parameters);
-            if (overrides.Count == 0) return (null, null);
-
-            var lines = new List<string> { "// Injected by nbkit: parameters from the command line." };
-            foreach (var (key, value) in overrides)
-            {
-                if (!declared.Contains(key))
-                    return (null, $"{Where(cellNumber, null)}: parameter '{key}' is not declared in the parameters cell (declared: {string.Join(", ", declared)}).");
-                lines.Add($"{key} = {Literal(value)};");
-            }
-            var code = string.Join("\n", lines);
-            var outputs = new CellOutputs();
-            var failure = Submit(code, cellNumber, outputs, showResult: false);
-            var cell = new JsonObject
-            {
-                ["cell_type"] = "code",
-                ["execution_count"] = null,
-                ["id"] = "injected-parameters",
-                ["metadata"] = new JsonObject { ["tags"] = new JsonArray("injected-parameters") },
-                ["outputs"] = outputs.Items,
-                ["source"] = Notebook.Lines(code),
-            };
-            return (cell, failure);
-        }
-
-        static string Literal(string value)
-        {
-            var v = value.Trim();
-            if (v is "true" or "false" || v.StartsWith('"')) return v;
-            if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !v.Contains("e", StringComparison.OrdinalIgnoreCase)) return v;
-            return "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        }
-
-        string? Submit(string code, int cellNumber, CellOutputs outputs, bool showResult)
-        {
-            if (string.IsNullOrWhiteSpace(code)) return null;
-            globals.Outputs = outputs;
-            var cellOptions = scriptOptions.WithFilePath($"{Path.GetFileName(notebookPath)}#cell{cellNumber}");
-            var stdout = new ConsoleCapture(Console.Out, "stdout", "    | ") { Target = outputs };
-            var stderr = new ConsoleCapture(Console.Error, "stderr", "    ! ") { Target = outputs };
-            var originalOut = Console.Out;
-            var originalError = Console.Error;
-            lock (ConsoleGate)
-            {
-                Console.SetOut(stdout);
-                Console.SetError(stderr);
-            }
-            try
-            {
-                Exception? thrown = null;
-                bool finished = thread.TryRun(() =>
-                {
-                    try
-                    {
-                        var task = state is null
-                            ? CSharpScript.RunAsync<object>(code, cellOptions, globals, typeof(CellGlobals))
-                            : state.ContinueWithAsync<object>(code, cellOptions);
-                        state = task.GetAwaiter().GetResult();
-                    }
-                    catch (Exception e)
-                    {
-                        thrown = e;
-                    }
-                }, owner.options.CellTimeout);
-                if (!finished)
-                {
-                    timedOut = true;
-                    return Fail(outputs, "TimeoutError", $"{Where(cellNumber, null)}: did not finish within {owner.options.CellTimeout.TotalSeconds:0} s (--cell-timeout).", []);
+                        break;
+                    case CommandFailed f when failed is null:
+                        failed = f;
+                        break;
                 }
-                if (thrown is not null) return Report(thrown, cellNumber, outputs, cellOptions.FilePath);
-                if (showResult && HasResult(state!.Script))
-                    outputs.AddResult(state.ReturnValue, 0);
-                return null;
-            }
-            catch (Exception e)
+            });
+            var run = kernel.SendAsync(command);
+            if (!run.Wait(cellTimeout))
             {
-                return Report(e, cellNumber, outputs, cellOptions.FilePath);
+                timedOut = true;
+                _ = kernel.SendAsync(new Cancel());
+                return Fail(outputs, "TimeoutError", $"{Where(cellNumber, null)}: did not finish within {cellTimeout.TotalSeconds:0} s (--cell-timeout).", []);
             }
-            finally
-            {
-                stdout.FlushEcho();
-                stderr.FlushEcho();
-                lock (ConsoleGate)
-                {
-                    Console.SetOut(originalOut);
-                    Console.SetError(originalError);
-                }
-            }
+            failed ??= run.Result.Events.OfType<CommandFailed>().FirstOrDefault();
+            return failed is null ? null : Report(failed, errors, source, cellNumber, outputs);
         }
 
-        string Report(Exception e, int cellNumber, CellOutputs outputs, string cellFile)
+        void Echo(string text, string prefix)
         {
-            if (e is CompilationErrorException compile)
+            foreach (var line in text.TrimEnd('\n').Split('\n')) log.WriteLine(prefix + line);
+        }
+
+        string Report(CommandFailed failed, List<Diagnostic> errors, string source, int cellNumber, CellOutputs outputs)
+        {
+            if (errors.Count > 0)
             {
-                var first = compile.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) ?? compile.Diagnostics.First();
-                int line = first.Location.GetLineSpan().StartLinePosition.Line + 1;
-                var all = compile.Diagnostics.Select(d => $"line {d.Location.GetLineSpan().StartLinePosition.Line + 1}: {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}");
-                return Fail(outputs, "CompilationError", $"{Where(cellNumber, line)}: {first.Id}: {first.GetMessage(CultureInfo.InvariantCulture)}", all);
+                var first = errors[0];
+                return Fail(outputs, "CompilationError",
+                    $"{Where(cellNumber, first.LinePositionSpan.Start.Line + 1)}: {first.Code}: {first.Message}", []);
             }
-            if (e is TargetInvocationException { InnerException: { } inner }) e = inner;
-            int? thrownAt = new StackTrace(e, true).GetFrames()
-                .FirstOrDefault(f => f.GetFileName() == cellFile && f.GetFileLineNumber() > 0)?.GetFileLineNumber();
-            return Fail(outputs, e.GetType().Name, $"{Where(cellNumber, thrownAt)}: {e.GetType().FullName}: {e.Message}",
-                e.ToString().Split('\n').Select(l => l.TrimEnd('\r')));
+            if (failed.Exception is { } e)
+            {
+                if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
+                // Roslyn names script assemblies ℛ*<id>#<submission>: the first such frame is the cell's line.
+                int? line = new StackTrace(e, true).GetFrames()
+                    .FirstOrDefault(f => f.GetFileLineNumber() > 0
+                        && f.GetMethod()?.Module.Assembly.FullName?.StartsWith("ℛ*", StringComparison.Ordinal) == true)
+                    ?.GetFileLineNumber();
+                return Fail(outputs, e.GetType().Name, $"{Where(cellNumber, line)}: {e.GetType().FullName}: {e.Message}",
+                    e.ToString().Split('\n').Select(l => l.TrimEnd('\r')));
+            }
+            // No exception: a directive failed (a package that does not restore, ...). Name the #r line it concerns.
+            var lines = source.Replace("\r\n", "\n").Split('\n');
+            int? directive = Enumerable.Range(0, lines.Length)
+                .Where(i => lines[i].TrimStart().StartsWith("#r ", StringComparison.Ordinal) || lines[i].TrimStart().StartsWith("#i ", StringComparison.Ordinal))
+                .Select(i => (int?)(i + 1))
+                .FirstOrDefault(i => ReferencedName(lines[i!.Value - 1]) is { Length: > 0 } id && failed.Message.Contains(id, StringComparison.OrdinalIgnoreCase));
+            return Fail(outputs, "KernelError", $"{Where(cellNumber, directive)}: {failed.Message.Trim()}", []);
+        }
+
+        static string ReferencedName(string directive)
+        {
+            var m = Regex.Match(directive, """#[ri]\s+"(?:nuget:\s*)?(?<name>[^,"]+)""");
+            return m.Success ? m.Groups["name"].Value.Trim() : "";
         }
 
         static string Fail(CellOutputs outputs, string name, string message, IEnumerable<string> traceback)
@@ -337,61 +248,6 @@ public sealed partial class NotebookExecutor
         }
     }
 
-    /// <summary>True when the submission ends in an expression without a semicolon whose type is not void, as the kernel shows.</summary>
-    static bool HasResult(Script script)
-    {
-        var compilation = script.GetCompilation();
-        var tree = compilation.SyntaxTrees.Last();
-        var last = ((CompilationUnitSyntax)tree.GetRoot()).Members.LastOrDefault() as GlobalStatementSyntax;
-        if (last?.Statement is not ExpressionStatementSyntax { SemicolonToken.IsMissing: true } statement) return false;
-        var type = compilation.GetSemanticModel(tree).GetTypeInfo(statement.Expression).Type;
-        return type is not null && type.SpecialType != SpecialType.System_Void;
-    }
-
-    /// <summary>The C# code of an extension.dib: its #!csharp sections (and any text before the first selector).</summary>
-    static IEnumerable<string> ExtensionCode(string dibPath)
-    {
-        var section = new List<string>();
-        bool csharp = true;
-        foreach (var line in File.ReadLines(dibPath))
-        {
-            if (line.StartsWith("#!", StringComparison.Ordinal))
-            {
-                if (csharp && section.Count > 0) yield return string.Join("\n", section);
-                section.Clear();
-                var magic = line[2..].Trim();
-                csharp = magic is "csharp" or "c#" or "C#";
-                continue;
-            }
-            section.Add(line);
-        }
-        if (csharp && section.Count > 0) yield return string.Join("\n", section);
-    }
-
     [GeneratedRegex("""^\s*(?:var|int|long|double|float|bool|string|decimal)\s+(?<name>[A-Za-z_]\w*)\s*=""", RegexOptions.Multiline)]
     private static partial Regex DeclaredNames();
-
-    static MetadataReference[] LoadFrameworkReferences()
-    {
-        var dir = RuntimeEnvironment.GetRuntimeDirectory();
-        var references = new List<MetadataReference>();
-        foreach (var file in Directory.GetFiles(dir, "*.dll"))
-        {
-            try
-            {
-                AssemblyName.GetAssemblyName(file);
-                references.Add(MetadataReference.CreateFromFile(file));
-            }
-            catch (BadImageFormatException)
-            {
-                // a native library beside the managed ones
-            }
-        }
-        return references.ToArray();
-    }
-
-    sealed class ReferenceException(int line, string message) : Exception(message)
-    {
-        public int Line { get; } = line;
-    }
 }

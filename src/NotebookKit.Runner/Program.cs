@@ -1,21 +1,25 @@
 using System.Globalization;
 using NotebookKit.Runner;
 
-return Cli.Execute(args);
+// Exit explicitly: a cell that outlived --cell-timeout still holds a kernel thread.
+Environment.Exit(Cli.Execute(args));
 
 static class Cli
 {
     const string Usage = """
-        nbkit: runs and checks NotebookKit's C# notebooks, as the .NET Interactive C# kernel would.
+        nbkit: runs and checks NotebookKit's C# notebooks in the released .NET Interactive C# kernel.
 
         usage:
-          nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS] [--packages DIR]
+          nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS]
           nbkit check <notebooks or folders>
 
-        run    executes each notebook in a fresh script state; writes DIR/<name>.ipynb and DIR/<name>.html
-               (default DIR: artifacts/notebooks); exits 1 when any cell fails.
+        run    executes each notebook in a fresh kernel; writes DIR/<name>.ipynb and DIR/<name>.html
+               (default DIR: artifacts/notebooks); lists compiler warnings; exits 1 when any cell fails.
         check  checks the notebook conventions; exits 1 when any notebook breaks one.
         """;
+
+    /// <summary>The process's own stdout: while a cell runs, the kernel redirects Console.Out into the cell.</summary>
+    static readonly TextWriter Terminal = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
 
     public static int Execute(string[] args)
     {
@@ -46,7 +50,6 @@ static class Cli
     {
         var targets = new List<string>();
         var parameters = new List<KeyValuePair<string, string>>();
-        var packageFolders = new List<string>();
         string outDir = Path.Combine("artifacts", "notebooks");
         bool fast = false;
         double timeout = 600;
@@ -56,7 +59,6 @@ static class Cli
             {
                 case "--out": outDir = Value(args, ref i); break;
                 case "--fast": fast = true; break;
-                case "--packages": packageFolders.Add(Value(args, ref i)); break;
                 case "--cell-timeout":
                     if (!double.TryParse(Value(args, ref i), NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || timeout <= 0)
                         throw new UsageException("--cell-timeout takes a positive number of seconds");
@@ -76,23 +78,25 @@ static class Cli
         var notebooks = Expand(targets);
         var executor = new NotebookExecutor(new RunOptions
         {
-            Fast = fast, Parameters = parameters, CellTimeout = TimeSpan.FromSeconds(timeout), PackageFolders = packageFolders,
-        }, Console.Out);
+            Fast = fast, Parameters = parameters, CellTimeout = TimeSpan.FromSeconds(timeout),
+        }, Terminal);
 
         var results = new List<NotebookResult>();
         foreach (var notebook in notebooks)
         {
-            Console.WriteLine($"nbkit: running {notebook}{(fast ? " (fast)" : "")}");
+            Terminal.WriteLine($"nbkit: running {notebook}{(fast ? " (fast)" : "")}");
             var result = executor.Run(notebook, outDir);
             results.Add(result);
             if (!result.Succeeded) Console.Error.WriteLine($"nbkit: FAILED {result.Failure}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"notebook",-40} {"cells",7} {"seconds",8}  status");
+        Console.WriteLine($"{"notebook",-40} {"cells",7} {"seconds",8} {"warnings",8}  status");
         foreach (var r in results)
-            Console.WriteLine($"{Path.GetFileName(r.Notebook),-40} {r.CellsRun + "/" + r.CodeCells,7} {r.Seconds,8:0.0}  {(r.Succeeded ? "ok" : "FAILED")}");
+            Console.WriteLine($"{Path.GetFileName(r.Notebook),-40} {r.CellsRun + "/" + r.CodeCells,7} {r.Seconds,8:0.0} {r.Warnings.Count,8}  {(r.Succeeded ? "ok" : "FAILED")}");
         Console.WriteLine($"executed notebooks and HTML handouts: {Path.GetFullPath(outDir)}");
+        foreach (var warning in results.SelectMany(r => r.Warnings))
+            Console.WriteLine($"nbkit: warning: {warning}");
         foreach (var r in results.Where(r => !r.Succeeded))
             Console.Error.WriteLine($"nbkit: {r.Failure}");
         return results.All(r => r.Succeeded) ? 0 : 1;

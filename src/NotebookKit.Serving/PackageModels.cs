@@ -13,10 +13,11 @@ public static class PackageModels
 {
     /// <summary>
     /// A served model from a package folder. <paramref name="backend"/>: "onnx" (needs model.onnx), "torch", or null
-    /// for ONNX when the package has it, else TorchSharp. The name and version come from the manifest unless given.
+    /// for ONNX when the package has it, else TorchSharp. The name and version come from the manifest unless given; <paramref name="positiveClass"/> names the class live F1 is
+    /// reported for (default: the second class).
     /// </summary>
     public static ServedModel Load(string packageDir, string? backend = null, string? name = null, string? version = null,
-        IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null)
+        IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null, string? positiveClass = null)
     {
         RegularFilesOnly(packageDir);
         // Verifies the checksums and reads the manifest safely, without building the model (the ONNX backend never needs it).
@@ -50,6 +51,7 @@ public static class PackageModels
         return new ServedModel(name ?? manifest.Name, version ?? manifest.Version, server, features, classes)
         {
             ReferenceRows = referenceRows,
+            PositiveClass = positiveClass,
             Properties = properties,
         };
     }

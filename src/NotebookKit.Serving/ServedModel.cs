@@ -15,6 +15,16 @@ public sealed class ServedModel
     public IReadOnlyList<string> ClassNames { get; }
     /// <summary>Training inputs (raw, one array per row) that drift is measured against; null disables drift.</summary>
     public IReadOnlyList<float[]>? ReferenceRows { get; init; }
+    /// <summary>The class live F1 is reported for, by name (09 uses "malignant"); null: the second class.</summary>
+    public string? PositiveClass
+    {
+        get => positiveClass;
+        init => positiveClass = value is null || ClassNames.Contains(value) ? value
+            : throw new ArgumentException($"Positive class '{value}' is not one of {string.Join(", ", ClassNames)}.", nameof(PositiveClass));
+    }
+    readonly string? positiveClass;
+    /// <summary>The index of <see cref="PositiveClass"/> (1 when it is null).</summary>
+    public int PositiveIndex => positiveClass is null ? 1 : ClassNames.ToList().IndexOf(positiveClass);
     /// <summary>Free-form facts shown in the metadata endpoint (metrics at export, source package...).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 

@@ -5,7 +5,7 @@ using static NotebookKit.Runner.Tests.Nbkit;
 
 namespace NotebookKit.Runner.Tests;
 
-/// <summary>Runs every notebook in notebooks/ once, in fast mode, as CI's proof that the series executes.</summary>
+/// <summary>Runs every notebook in notebooks/ once, in fast mode, in the released C# kernel: CI's proof that the series executes.</summary>
 public sealed class NotebookSeriesRun
 {
     public Result Result { get; } = Run("run", Path.Combine(RepoRoot, "notebooks"), "--fast");
@@ -21,6 +21,22 @@ public class NotebooksTests(NotebookSeriesRun series) : IClassFixture<NotebookSe
         Assert.True(series.Result.ExitCode == 0, series.Result.All);
         foreach (var notebook in series.Notebooks)
             Assert.Matches($@"{Regex.Escape(Path.GetFileName(notebook))}\s+\d+/\d+\s+[\d.]+\s+ok", series.Result.Stdout);
+    }
+
+    [Fact]
+    public void No_notebook_shows_an_error_or_a_compiler_warning()
+    {
+        foreach (var notebook in series.Notebooks)
+        {
+            var name = Path.GetFileNameWithoutExtension(notebook);
+            Assert.Matches($@"{Regex.Escape(name)}\.ipynb\s+\d+/\d+\s+[\d.]+\s+0\s+ok", series.Result.Stdout);
+            var outputs = Cells(series.Result.Notebook(name)).Where(c => c!["cell_type"]!.GetValue<string>() == "code")
+                .SelectMany(c => ((JsonArray)c!["outputs"]!).Select(o => (JsonObject)o!)).ToArray();
+            Assert.DoesNotContain(outputs, o => o["output_type"]!.GetValue<string>() == "error");
+            var diagnostics = outputs.Where(o => o["name"]?.GetValue<string>() == "stderr")
+                .Select(o => Text(o["text"])).Where(t => Regex.IsMatch(t, @"\(\d+,\d+\): (warning|error) CS\d+")).ToArray();
+            Assert.True(diagnostics.Length == 0, $"{name}: {string.Join("", diagnostics)}");
+        }
     }
 
     [Fact]

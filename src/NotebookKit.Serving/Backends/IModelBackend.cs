@@ -14,6 +14,22 @@ public interface IModelBackend : IDisposable
     float[] Predict(float[] rowMajor, int rows);
 }
 
+/// <summary>Row-by-row use of a backend, for notebooks and tests.</summary>
+public static class ModelBackends
+{
+    /// <summary>Class probabilities of raw rows, one array per row (the row-major output of
+    /// <see cref="IModelBackend.Predict"/> split into rows).</summary>
+    public static float[][] PredictRows(this IModelBackend backend, IReadOnlyList<float[]> rows)
+    {
+        if (rows.Count == 0) throw new ArgumentException("Give at least one row.", nameof(rows));
+        if (rows.Any(r => r.Length != backend.FeatureCount))
+            throw new ArgumentException($"Every row must have {backend.FeatureCount} values.", nameof(rows));
+        var flat = backend.Predict(rows.SelectMany(r => r).ToArray(), rows.Count);
+        int k = backend.OutputCount;
+        return Enumerable.Range(0, rows.Count).Select(i => flat.AsSpan(i * k, k).ToArray()).ToArray();
+    }
+}
+
 /// <summary>Numerically stable softmax over each row of a row-major [rows, k] array, in place.</summary>
 public static class Softmax
 {

@@ -389,13 +389,13 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         {
             w.WriteStartObject();
             w.WriteNumber("accepted", accepted.Count);
-            WriteQuality(w, snapshot);
+            WriteQuality(w, snapshot, current.Model.ClassNames);
             w.WriteEndObject();
         }
         await WriteJson(ctx, buffer);
     }
 
-    static void WriteQuality(Utf8JsonWriter w, NotebookKit.Monitoring.QualitySnapshot? q)
+    static void WriteQuality(Utf8JsonWriter w, NotebookKit.Monitoring.QualitySnapshot? q, IReadOnlyList<string> classNames)
     {
         w.WriteStartObject("quality");
         if (q is not null)
@@ -403,6 +403,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             w.WriteNumber("count", q.Count);
             w.WriteNumber("accuracy", q.Accuracy);
             w.WriteNumber("f1", q.F1);
+            if (classNames.Count == 2) w.WriteString("positive_class", classNames[q.PositiveClass]);
             if (q.Auc is double auc) w.WriteNumber("auc", auc); else w.WriteNull("auc");
         }
         w.WriteEndObject();
@@ -478,7 +479,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            WriteQuality(w, registry.Quality(name)?.Compute());
+            WriteQuality(w, registry.Quality(name)?.Compute(), v.Model.ClassNames);
             w.WriteEndObject();
         }
         await WriteJson(ctx, buffer);

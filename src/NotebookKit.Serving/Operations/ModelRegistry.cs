@@ -112,7 +112,7 @@ public sealed class ModelRegistry(ServingOptions options, ServingMetrics metrics
                     if (v != model.Version) { retiring.Add(old); entry.Versions.TryRemove(v, out _); }
             entry.Current = version;
         }
-        quality.GetOrAdd(model.Name, _ => new LiveQuality(options.QualityWindow, Math.Max(2, model.ClassNames.Count)));
+        quality.GetOrAdd(model.Name, _ => new LiveQuality(options.QualityWindow, Math.Max(2, model.ClassNames.Count), model.PositiveIndex));
         metrics.ModelLoaded(model, retiring.Select(r => r.Model.Version));
         foreach (var old in retiring) await old.RetireAsync().ConfigureAwait(false);
     }

@@ -93,22 +93,32 @@ public static class CompressionMeasure
             using var _ = no_grad();
             using var outer = NewDisposeScope(); // frees the device copy, never the caller's tensor
             var x = input.to(Trainer.DeviceOf(model));
-            for (int i = 0; i < warmup; i++) { using var scope = NewDisposeScope(); Sync(model.call(x)); }
-            var times = new double[repeats];
-            for (int i = 0; i < repeats; i++)
-            {
-                using var scope = NewDisposeScope();
-                var clock = Stopwatch.StartNew();
-                Sync(model.call(x));
-                times[i] = clock.Elapsed.TotalMilliseconds;
-            }
-            Array.Sort(times);
-            return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+            return MedianMs(() => { using var scope = NewDisposeScope(); Sync(model.call(x)); }, repeats, warmup);
         }
         finally
         {
             if (wasTraining) model.train();
         }
+    }
+
+    /// <summary>
+    /// Median wall-clock milliseconds of <paramref name="run"/> over <paramref name="repeats"/> timed calls, after
+    /// <paramref name="warmup"/> untimed ones (08 times ONNX Runtime sessions with it).
+    /// </summary>
+    public static double MedianMs(Action run, int repeats = 50, int warmup = 5)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), "Repeats must be at least 1.");
+        for (int i = 0; i < warmup; i++) run();
+        var times = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            run();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
     }
 
     // Reading one value waits for asynchronous devices (CUDA) to finish the pass.

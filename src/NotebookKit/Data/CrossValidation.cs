@@ -72,17 +72,38 @@ public sealed class CurveResult(string xName, double[] x, double[][] train, doub
     public double[] TrainStd => Train.Select(Stats.Std).ToArray();
     public double[] ValidationStd => Validation.Select(Stats.Std).ToArray();
 
-    public Figure Chart(string? title = null)
+    /// <summary>
+    /// The same curve with every score negated and renamed, e.g. "negative MSE" into "MSE", so that a loss can be
+    /// drawn on a log axis.
+    /// </summary>
+    public CurveResult Negated(string scorer) =>
+        new(XName, X, Train.Select(s => s.Select(v => -v).ToArray()).ToArray(),
+            Validation.Select(s => s.Select(v => -v).ToArray()).ToArray(), scorer, logX);
+
+    /// <summary>
+    /// Train and validation means with ± one standard deviation bands. <paramref name="logY"/> draws the scores on a
+    /// log axis (they must be positive, e.g. an error), so values that span decades stay readable.
+    /// </summary>
+    public Figure Chart(string? title = null, bool logY = false)
     {
         var figure = new Figure().WithTitle(title ?? $"{Scorer} against {XName}", XName, Scorer);
         if (logX) figure.Layout.XAxis!.Type = "log";
+        if (logY)
+        {
+            var means = TrainMean.Concat(ValidationMean).ToArray();
+            if (means.Any(m => !(m > 0))) throw new InvalidOperationException($"A log axis needs positive scores; {Scorer} has some <= 0.");
+            figure.Layout.YAxis!.Type = "log";
+            // Range in log10 units, from the means only: a band reaching zero or below is cut at the bottom edge.
+            figure.Layout.YAxis.Range = [Math.Log10(means.Min()) - 0.3, Math.Log10(means.Max()) + 0.3];
+        }
+        double floor = logY ? Math.Pow(10, figure.Layout.YAxis!.Range![0] - 1) : double.NegativeInfinity;
         foreach (var (name, mean, std, color) in new[] { ("train", TrainMean, TrainStd, "#1f77b4"), ("validation", ValidationMean, ValidationStd, "#d62728") })
         {
             // A band of ± one standard deviation over splits, drawn as a closed polygon.
             figure.Add(new Scatter
             {
                 X = X.Concat(Enumerable.Reverse(X)).ToArray(),
-                Y = mean.Zip(std, (m, s) => m + s).Concat(mean.Zip(std, (m, s) => m - s).Reverse()).ToArray(),
+                Y = mean.Zip(std, (m, s) => m + s).Concat(mean.Zip(std, (m, s) => Math.Max(floor, m - s)).Reverse()).ToArray(),
                 Fill = "toself", Mode = "lines", Line = new Line { Width = 0, Color = color }, ShowLegend = false, Name = name + " ± std",
                 Extra = { ["opacity"] = 0.2 },
             });
@@ -146,6 +167,40 @@ public static class CrossValidation
     public static CrossValidationResult CrossValidate(Func<ISupervisedModel> modelFactory, Dataset data, ICrossValidator cv,
         string scorerName, Func<Tensor, Tensor, double> scorer, Func<ITensorTransform>? preprocessing = null, bool trainScores = false) =>
         CrossValidate(modelFactory, data.Features, data.Labels, cv, scorerName, scorer, preprocessing, null, trainScores);
+
+    /// <summary>
+    /// Out-of-fold outputs (scikit-learn's cross_val_predict): each row's model output from the split that tests it,
+    /// so every row is predicted by a model that never saw it. <paramref name="cv"/> must test every row exactly once.
+    /// </summary>
+    public static Tensor Predict(Func<ISupervisedModel> modelFactory, Tensor x, Tensor y, ICrossValidator cv,
+        Func<ITensorTransform>? preprocessing = null, int[]? groups = null)
+    {
+        CheckData(x, y);
+        int n = (int)x.shape[0];
+        var outputs = new Tensor?[n];
+        foreach (var (train, test) in cv.Split(n, LabelsOf(y), groups))
+        {
+            var (model, _, trainX, trainY, testX, testY) = FitOn(modelFactory(), x, y, train, test, preprocessing);
+            try
+            {
+                using var scope = NewDisposeScope();
+                var predicted = model.Predict(testX).cpu();
+                for (int i = 0; i < test.Length; i++)
+                {
+                    if (outputs[test[i]] is not null)
+                        throw new ArgumentException($"The splitter tests row {test[i]} twice; Predict needs each row tested once (use KFold-like splitters).", nameof(cv));
+                    outputs[test[i]] = predicted[i].MoveToOuterDisposeScope();
+                }
+            }
+            finally { foreach (var t in new[] { trainX, trainY, testX, testY }) t.Dispose(); }
+        }
+        int missing = Array.FindIndex(outputs, o => o is null);
+        if (missing >= 0)
+            throw new ArgumentException($"The splitter never tests row {missing}; Predict needs each row tested once (use KFold-like splitters).", nameof(cv));
+        var result = stack(outputs!);
+        foreach (var o in outputs) o!.Dispose();
+        return result;
+    }
 
     /// <summary>
     /// Learning curve: for each fraction f of every split's training rows (a seeded random subset of

@@ -26,9 +26,19 @@ public sealed class FeatureScores(IReadOnlyList<string> names, double[] scores, 
         return table;
     }
 
-    public Figure Chart(int top = 15) =>
-        new Figure(new Bar { X = Top(top).Select(i => Scores[i]).Reverse().ToArray(), Y = Top(top).Select(i => Names[i]).Reverse().ToArray(), Orientation = "h" })
+    /// <summary>
+    /// A horizontal bar per feature, best at the top; the label axis widens to fit the longest name and the chart
+    /// grows with the number of bars.
+    /// </summary>
+    public Figure Chart(int top = 15)
+    {
+        var best = Enumerable.Reverse(Top(top)).ToArray();
+        var figure = new Figure(new Bar { X = best.Select(i => Scores[i]).ToArray(), Y = best.Select(i => Names[i]).ToArray(), Orientation = "h" })
             .WithTitle(scoreName + " per feature", scoreName);
+        figure.Layout.YAxis = new Axis { Type = "category", Extra = { ["automargin"] = true } };
+        figure.Layout.Height = Math.Max(300, 120 + 28 * best.Length);
+        return figure;
+    }
 
     public string ToHtml() => Table(20).ToHtml();
     public string ToPlainText() => Table(20).ToPlainText();

@@ -53,7 +53,7 @@ public abstract class Trace
 {
     [JsonPropertyName("type")] public abstract string Type { get; }
     public string? Name { get; set; }
-    public bool? ShowLegend { get; set; }
+    [JsonPropertyName("showlegend")] public bool? ShowLegend { get; set; }   // plotly.js spells it in lower case
     public string? Hovertemplate { get; set; }
     [JsonExtensionData] public Dictionary<string, object?> Extra { get; } = [];
 }

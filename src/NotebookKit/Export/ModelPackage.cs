@@ -268,6 +268,31 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
         return result;
     }
 
+    /// <summary>
+    /// Class probabilities of raw rows (one array per row, features in schema order): the softmax of
+    /// <see cref="Predict(float[,])"/>, for a classifier whose graph ends in logits (08-export-and-serving).
+    /// </summary>
+    public float[][] PredictProbabilities(IReadOnlyList<float[]> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (Manifest.Classes.Count == 0) throw new InvalidOperationException("This package has no class labels (a regression model?).");
+        int d = Manifest.Input.Features.Count;
+        var grid = new float[rows.Count, d];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != d) throw new ArgumentException($"Row {i} has {rows[i].Length} values but the model takes {d} features.", nameof(rows));
+            for (int j = 0; j < d; j++) grid[i, j] = rows[i][j];
+        }
+        var logits = Predict(grid);
+        int k = logits.GetLength(1);
+        return Enumerable.Range(0, rows.Count).Select(i =>
+        {
+            var z = Enumerable.Range(0, k).Select(j => (double)logits[i, j]).ToArray();
+            double max = z.Max(), sum = z.Sum(v => Math.Exp(v - max));
+            return z.Select(v => (float)(Math.Exp(v - max) / sum)).ToArray();
+        }).ToArray();
+    }
+
     /// <summary>Class labels of the rows: the argmax of each output row mapped through <see cref="ModelManifest.Classes"/>.</summary>
     public string[] PredictLabels(float[,] rows)
     {

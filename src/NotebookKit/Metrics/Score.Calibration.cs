@@ -24,16 +24,39 @@ public sealed class ThresholdSweep(IReadOnlyList<ThresholdChoice> rows) : IRichD
         return table;
     }
 
+    /// <summary>
+    /// Precision, recall and F1 against the threshold. Each mark is drawn as a labelled point on the F1 curve at its
+    /// own threshold (symbols differ, so marks at the same threshold stay visible) with a dotted line to the x axis.
+    /// The y axis is zoomed to the values shown, since a good model's curves often sit in a narrow band near 1.
+    /// </summary>
     public Figure ToFigure(params ThresholdChoice[] marks)
     {
         var x = Rows.Select(r => r.Threshold).ToArray();
         var figure = new Figure(
-            new Scatter { X = x, Y = Rows.Select(r => r.Precision).ToArray(), Name = "precision" },
-            new Scatter { X = x, Y = Rows.Select(r => r.Recall).ToArray(), Name = "recall" },
-            new Scatter { X = x, Y = Rows.Select(r => r.F1).ToArray(), Name = "F1" })
+            new Scatter { X = x, Y = Rows.Select(r => r.Precision).ToArray(), Name = "precision", Mode = "lines+markers" },
+            new Scatter { X = x, Y = Rows.Select(r => r.Recall).ToArray(), Name = "recall", Mode = "lines+markers" },
+            new Scatter { X = x, Y = Rows.Select(r => r.F1).ToArray(), Name = "F1", Mode = "lines+markers" })
             .WithTitle("Precision, recall and F1 across thresholds", "threshold", "score");
-        foreach (var m in marks)
-            figure.Add(new Scatter { X = new[] { m.Threshold, m.Threshold }, Y = new[] { 0.0, 1.0 }, Name = $"{m.Criterion} ({Fmt.N(m.Threshold)})", Line = new Line { Dash = "dot" } });
+        var shown = Rows.SelectMany(r => new[] { r.Precision, r.Recall, r.F1 }).Concat(marks.Select(m => m.F1))
+            .Where(v => !double.IsNaN(v)).DefaultIfEmpty(0).ToArray();
+        double low = Math.Max(0, shown.Min() - 0.05 * Math.Max(0.05, shown.Max() - shown.Min()) - 0.01);
+        string[] symbols = ["diamond", "circle-open", "square-open", "x", "triangle-up"];
+        for (int i = 0; i < marks.Length; i++)
+        {
+            var m = marks[i];
+            figure.Add(new Scatter
+            {
+                X = new[] { m.Threshold, m.Threshold }, Y = new[] { low, m.F1 }, Mode = "lines", ShowLegend = false,
+                Line = new Line { Dash = "dot", Color = "gray" }, Hovertemplate = "threshold %{x:.4f}",
+            });
+            figure.Add(new Scatter
+            {
+                X = new[] { m.Threshold }, Y = new[] { m.F1 }, Mode = "markers", Name = $"{m.Criterion} ({Fmt.N(m.Threshold)})",
+                Marker = new Marker { Size = 14 + 4 * i, Symbol = symbols[i % symbols.Length] },
+            });
+        }
+        figure.Layout.XAxis!.Range = [Math.Min(0, x.DefaultIfEmpty(0).Min()) - 0.02, 1.02];
+        figure.Layout.YAxis!.Range = [low, 1.01];
         return figure;
     }
 

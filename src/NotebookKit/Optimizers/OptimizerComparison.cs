@@ -20,7 +20,10 @@ public sealed record OptimizerCandidate(string Name, Func<IEnumerable<Parameter>
 public sealed record ComparisonRun(string Optimizer, double LearningRate, History History, double? FinalMetric,
     int? EpochsToTarget, double? SecondsToTarget, bool Diverged)
 {
+    /// <summary>Mean training loss over the last epoch's mini-batches, measured while the weights were still moving.</summary>
     public double FinalLoss => History.TrainLoss[^1];
+    /// <summary>Training loss of the final weights on all training rows (differs from FinalLoss when the last steps jump).</summary>
+    public double EndTrainLoss { get; init; } = double.NaN;
     public string Label => $"{Optimizer} lr={LearningRate:g3}";
 }
 
@@ -41,13 +44,13 @@ public sealed class ComparisonResult(IReadOnlyList<ComparisonRun> runs, double t
 
     public HtmlTable Table()
     {
-        var columns = new List<string> { "optimizer", "lr", "final train loss" };
+        var columns = new List<string> { "optimizer", "lr", "last epoch's mean train loss", "train loss of final weights" };
         if (metricName is not null) columns.Add($"final {metricName}");
         columns.AddRange([$"epochs to loss {TargetLoss:g3}", "seconds to target", "diverged", "total s"]);
         var table = new HtmlTable(columns);
         foreach (var r in Runs)
         {
-            var row = new List<object?> { r.Optimizer, r.LearningRate, r.FinalLoss };
+            var row = new List<object?> { r.Optimizer, r.LearningRate, r.FinalLoss, r.EndTrainLoss };
             if (metricName is not null) row.Add(r.FinalMetric);
             row.AddRange([r.EpochsToTarget?.ToString() ?? "never", r.SecondsToTarget, r.Diverged ? "yes" : "no", r.History.TotalSeconds]);
             table.AddRow(row.ToArray());
@@ -121,8 +124,76 @@ public static class OptimizerComparison
                     final = metric(Trainer.Predict(model, validationX ?? x), validationY ?? y);
                 }
                 runs.Add(new ComparisonRun(candidate.Name, lr, history, final,
-                    reached < 0 ? null : reached + 1, reached < 0 ? null : history.Epochs.Take(reached + 1).Sum(e => e.Seconds), diverged));
+                    reached < 0 ? null : reached + 1, reached < 0 ? null : history.Epochs.Take(reached + 1).Sum(e => e.Seconds), diverged)
+                    { EndTrainLoss = Trainer.Evaluate(model, x, y, loss) });
             }
         return new ComparisonResult(runs, targetLoss, metricName);
     }
+}
+
+/// <summary>One learning-rate schedule's run in <see cref="ScheduleComparison"/>.</summary>
+public sealed record ScheduleRun(string Name, History History, double ValidationAccuracy);
+
+/// <summary>Runs of one model and optimizer under several schedules: learning rate and validation loss per epoch, and a table.</summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed class ScheduleComparison(IReadOnlyList<ScheduleRun> runs) : IRichDisplay
+{
+    public IReadOnlyList<ScheduleRun> Runs { get; } = runs;
+
+    public ScheduleRun this[string name] => Runs.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"No schedule named '{name}'.");
+
+    /// <summary>
+    /// Trains a fresh model (same seed, so the same initial weights and batches) with each schedule; null means a
+    /// constant rate. Validation loss and accuracy come from (validationX, validationY).
+    /// </summary>
+    public static ScheduleComparison Run(Func<nn.Module<Tensor, Tensor>> buildModel, Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> loss,
+        Func<IEnumerable<Parameter>, IParameterOptimizer> optimizer, IEnumerable<(string Name, Training.ILearningRateSchedule? Schedule)> schedules,
+        int epochs, int batchSize, Tensor validationX, Tensor validationY, int seed = 0)
+    {
+        var runs = new List<ScheduleRun>();
+        foreach (var (name, schedule) in schedules)
+        {
+            manual_seed(seed);
+            using var model = buildModel();
+            model.to(Kit.Device); // before the optimizer: moving a module replaces its parameters
+            var opt = optimizer(model.parameters());
+            var history = Trainer.Fit(model, x, y, loss, opt, new TrainOptions
+            {
+                Epochs = epochs, BatchSize = batchSize, ProgressEvery = 0, Seed = seed,
+                ValidationX = validationX, ValidationY = validationY, Schedule = schedule,
+            });
+            (opt as IDisposable)?.Dispose();
+            runs.Add(new ScheduleRun(name, history, Trainer.Accuracy(model, validationX, validationY)));
+        }
+        return new ScheduleComparison(runs);
+    }
+
+    /// <summary>Learning rate per epoch on a log axis (schedules span decades).</summary>
+    public Figure LearningRates()
+    {
+        var figure = new Figure().WithTitle("Learning rate per epoch", "epoch", "learning rate (log scale)");
+        figure.Layout.YAxis!.Type = "log";
+        foreach (var r in Runs) figure.Add(new Scatter { X = Epochs(r), Y = r.History.LearningRates, Name = r.Name, Mode = "lines+markers" });
+        return figure;
+    }
+
+    public Figure ValidationLoss()
+    {
+        var figure = new Figure().WithTitle("Validation loss per epoch", "epoch", "validation loss");
+        foreach (var r in Runs) figure.Add(new Scatter { X = Epochs(r), Y = r.History.ValidationLoss, Name = r.Name, Mode = "lines+markers" });
+        return figure;
+    }
+
+    public HtmlTable Table()
+    {
+        var table = new HtmlTable(["schedule", "last learning rate", "final validation loss", "best validation loss", "validation accuracy"]);
+        foreach (var r in Runs)
+            table.AddRow(r.Name, r.History.LearningRates[^1], r.History.ValidationLoss[^1], r.History.ValidationLoss.Min(), r.ValidationAccuracy);
+        return table;
+    }
+
+    static int[] Epochs(ScheduleRun r) => r.History.Epochs.Select(e => e.Epoch).ToArray();
+
+    public string ToHtml() => Table().ToHtml();
+    public string ToPlainText() => Table().ToPlainText();
 }

@@ -18,9 +18,37 @@ public sealed record ParityResult(string Name, int Steps, double[] GapPerStep, d
         .AddRow(Name, Steps, LargestGap, FinalLossOurs, FinalLossTheirs);
 }
 
+/// <summary>A from-scratch optimizer and its torch.optim counterpart; FullBatch feeds every row at each step (gradient descent).</summary>
+public sealed record ParityPair(string Name, Func<IEnumerable<Parameter>, IParameterOptimizer> Ours,
+    Func<IEnumerable<Parameter>, optim.Optimizer> Theirs, bool FullBatch = false);
+
+/// <summary>Parity results of several pairs, shown as one table.</summary>
+[TypeFormatterSource(typeof(RichDisplayFormatterSource))]
+public sealed record ParityReport(IReadOnlyList<ParityResult> Results) : IRichDisplay
+{
+    /// <summary>The largest relative gap of any pair at any step.</summary>
+    public double LargestGap => Results.Max(r => r.LargestGap);
+
+    public HtmlTable Table()
+    {
+        var table = new HtmlTable(["optimizer", "steps", "largest relative parameter gap", "final loss (ours)", "final loss (torch.optim)"]);
+        foreach (var r in Results) table.AddRow(r.Name, r.Steps, r.LargestGap, r.FinalLossOurs, r.FinalLossTheirs);
+        return table;
+    }
+
+    public string ToHtml() => Table().ToHtml();
+    public string ToPlainText() => Table().ToPlainText();
+}
+
 /// <summary>Step-by-step comparison of a from-scratch optimizer with its torch.optim counterpart (03-optimizers).</summary>
 public static class OptimizerParity
 {
+    /// <summary>Runs <see cref="Compare"/> for every pair on the same data: mini-batches of <paramref name="batchSize"/>, or all rows for FullBatch pairs.</summary>
+    public static ParityReport CompareAll(IEnumerable<ParityPair> pairs, Func<nn.Module<Tensor, Tensor>> build, Tensor x, Tensor y,
+        Func<Tensor, Tensor, Tensor> loss, int steps = 100, int batchSize = 32, int seed = 0) =>
+        new(pairs.Select(p => Compare(p.Name, build, x, y, loss, p.Ours, p.Theirs, steps,
+            p.FullBatch ? (int)x.shape[0] : batchSize, seed)).ToArray());
+
     /// <summary>
     /// Builds the network twice from the same seed, then for each step k feeds both copies mini-batch k mod m of
     /// (x, y), takes one step with each optimizer and records the largest relative parameter difference.

@@ -44,6 +44,40 @@ public sealed class History : IRichDisplay
         return figure;
     }
 
+    /// <summary>
+    /// The validation loss of several runs on one chart (introduced in 02-cross-validation-and-fitting), on a log
+    /// axis zoomed to the epochs after <paramref name="skipEpochs"/> (both axes): the first epochs' high losses would
+    /// otherwise set the range and flatten the differences between runs. Each run's lowest point is marked.
+    /// </summary>
+    public static Figure CompareValidationLoss(IEnumerable<(string Name, History History)> runs, string title = "Validation loss per epoch",
+        int skipEpochs = 3)
+    {
+        var list = runs.ToArray();
+        if (list.Length == 0 || list.Any(r => r.History.ValidationLoss.Count == 0))
+            throw new ArgumentException("Every run needs a validation loss per epoch (train with ValidationX/ValidationY).", nameof(runs));
+        var figure = new Figure().WithTitle(title, "epoch", "validation loss (log scale)");
+        var shown = new List<double>();
+        string[] palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+        foreach (var ((name, h), k) in list.Select((r, k) => (r, k)))
+        {
+            string color = palette[k % palette.Length];
+            var epochs = h.Epochs.Where(e => e.ValidationLoss.HasValue).ToArray();
+            var loss = epochs.Select(e => e.ValidationLoss!.Value).ToArray();
+            shown.AddRange(loss.Skip(Math.Min(skipEpochs, loss.Length - 1)));
+            figure.Add(new Scatter { X = epochs.Select(e => e.Epoch).ToArray(), Y = loss, Name = name, Line = new Line { Color = color } });
+            int best = Array.IndexOf(loss, loss.Min());
+            figure.Add(new Scatter
+            {
+                X = new[] { epochs[best].Epoch }, Y = new[] { loss[best] }, Mode = "markers", ShowLegend = false,
+                Name = $"{name}: lowest", Marker = new Marker { Size = 12, Symbol = "star", Color = color },
+            });
+        }
+        figure.Layout.XAxis!.Range = [skipEpochs + 0.5, list.Max(r => r.History.Epochs.Count) + 0.5];
+        figure.Layout.YAxis!.Type = "log";
+        figure.Layout.YAxis.Range = [Math.Log10(shown.Min()) - 0.05, Math.Log10(shown.Max()) + 0.05];
+        return figure;
+    }
+
     public HtmlTable Table()
     {
         var metricNames = Epochs.SelectMany(e => e.Metrics.Keys).Distinct().ToArray();

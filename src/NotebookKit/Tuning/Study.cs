@@ -72,6 +72,15 @@ public sealed class Study
     public double BestValue => BestTrial.Value!.Value;
     public IReadOnlyDictionary<string, object> BestParams => BestTrial.Params;
 
+    /// <summary>
+    /// How many different parameter sets the study's trials (any state, waiting ones excluded) hold: equal to the
+    /// number of those trials when no configuration was tried twice. Parameters compare by their internal values.
+    /// </summary>
+    public int DistinctParamSets() => GetTrials().Where(t => t.State != TrialState.Waiting)
+        .Select(t => string.Join(";", t.InternalParams.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => p.Key + "=" + p.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))))
+        .Distinct().Count();
+
     /// <summary>True when <paramref name="a"/> is strictly better than <paramref name="b"/> in this study's direction.</summary>
     public bool IsBetter(double a, double b) => Direction == StudyDirection.Minimize ? a < b : a > b;
 

@@ -83,3 +83,21 @@ public class CompressionReportTests
         }
     }
 }
+
+public class MedianTimingTests
+{
+    [Fact]
+    public void Median_timing_runs_the_warmup_untimed_and_takes_the_middle_of_the_timed_calls()
+    {
+        int calls = 0;
+        // Timed calls 1..5 sleep 0, 0, 30, 30, 30 ms: the median is one of the 30 ms calls.
+        double ms = NotebookKit.Compression.CompressionMeasure.MedianMs(() =>
+        {
+            calls++;
+            if (calls > 4) Thread.Sleep(30);
+        }, repeats: 5, warmup: 2);
+        Assert.Equal(7, calls);
+        Assert.InRange(ms, 25, 1000);
+        Assert.Throws<ArgumentOutOfRangeException>(() => NotebookKit.Compression.CompressionMeasure.MedianMs(() => { }, repeats: 0));
+    }
+}

@@ -68,6 +68,23 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void Package_probabilities_are_the_softmax_of_the_original_model_on_raw_rows()
+    {
+        var dir = SaveCancer(out var model);
+        var data = HeldOut.BreastCancer;
+        using var package = ModelPackage.Load(dir);
+        int n = data.TestRows.GetLength(0), d = data.TestRows.GetLength(1);
+        var rows = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, d).Select(j => data.TestRows[i, j]).ToArray()).ToArray();
+        float[,] expected;
+        using (no_grad()) expected = Ort.ToMatrix(model.call(data.ModelInput(data.TestRows)).softmax(1));
+        var p = package.PredictProbabilities(rows);
+        Assert.Equal(n, p.Length);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < 2; j++) Assert.Equal(expected[i, j], p[i][j], 5);
+        Assert.Throws<ArgumentException>(() => package.PredictProbabilities([new float[d - 1]]));
+    }
+
+    [Fact]
     public void A_convolutional_package_round_trips_through_its_architecture_spec()
     {
         var data = HeldOut.Digits;

@@ -140,3 +140,20 @@ public class LiveQualityTests
         Assert.Throws<ArgumentOutOfRangeException>(() => q.Add(2, 0, 0.1));
     }
 }
+
+public class LiveQualityPositiveClassTests
+{
+    [Fact]
+    public void F1_is_for_the_named_positive_class()
+    {
+        // labels 0 0 0 1 1, predicted 0 1 0 1 0. Class 0: tp 2, fp 1, fn 1 -> F1 = 4/6. Class 1: tp 1, fp 1, fn 1 -> 1/2.
+        var zero = new LiveQuality(10, positiveClass: 0);
+        var one = new LiveQuality(10);
+        int[] y = [0, 0, 0, 1, 1], p = [0, 1, 0, 1, 0];
+        for (int i = 0; i < y.Length; i++) { zero.Add(y[i], p[i], 0.5); one.Add(y[i], p[i], 0.5); }
+        Assert.Equal(4.0 / 6, zero.Compute()!.F1, 12);
+        Assert.Equal(0, zero.Compute()!.PositiveClass);
+        Assert.Equal(0.5, one.Compute()!.F1, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LiveQuality(10, classCount: 2, positiveClass: 2));
+    }
+}

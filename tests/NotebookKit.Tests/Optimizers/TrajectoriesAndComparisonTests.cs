@@ -39,7 +39,8 @@ public class TrajectoriesAndComparisonTests
         Assert.True(adam.FinalDistance(TestFunction.Rosenbrock) < 0.1, $"distance {adam.FinalDistance(TestFunction.Rosenbrock)}");
         var figure = Trajectories.Plot(TestFunction.Rosenbrock, [adam], resolution: 20);
         Assert.Equal("contour", figure.Data[0].Type);
-        Assert.Equal(3, figure.Data.Count); // contour, path, minimum
+        Assert.Equal(4, figure.Data.Count); // contour, path, its end marker, minimum
+        Assert.Contains("\"showlegend\":false", figure.ToJson()); // the end marker shares the path's legend entry
         Assert.Contains("\"type\":\"contour\"", figure.ToJson());
     }
 
@@ -57,6 +58,8 @@ public class TrajectoriesAndComparisonTests
         Assert.True(result.Get("sgd", 3.0).Diverged);
         Assert.False(result.Get("sgd", 0.05).Diverged);
         var run = result.Get("sgd", 0.05);
+        // The final weights' loss on all rows is measured after training, apart from the last epoch's running mean.
+        Assert.True(double.IsFinite(run.EndTrainLoss) && run.EndTrainLoss <= run.History.TrainLoss[0]);
         int e = Assert.IsType<int>(run.EpochsToTarget);
         Assert.True(run.History.TrainLoss[e - 1] <= 3.5 && (e == 1 || run.History.TrainLoss[e - 2] > 3.5));
         Assert.Equal(4, result.Table().Rows.Count);

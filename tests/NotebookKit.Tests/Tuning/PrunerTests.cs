@@ -91,4 +91,35 @@ public class PrunerTests
         Assert.Equal(TrialState.Pruned, last.State);
         Assert.Equal(5.0, last.Value);
     }
+
+    [Fact]
+    public void SuccessiveHalvingDecisionsNameTheTrialsThatHadReachedEachRung()
+    {
+        // Worked by hand, η = 2, maximising, each trial reporting one constant value for 4 steps:
+        // trial 0 (0.5) is alone at rungs 1, 2 and 4, so it is promoted each time whatever its value;
+        // trial 1 (0.4): 2 values at rung 1, the best 1 goes on (0.5): pruned;
+        // trial 2 (0.6): best of 3, then best of 2 at steps 2 and 4: promoted throughout;
+        // trial 3 (0.3): 4 values at rung 1, the best 2 go on, bar 0.5: pruned.
+        var pruner = new SuccessiveHalvingPruner(minResource: 1, reductionFactor: 2);
+        var study = Study.Create(direction: StudyDirection.Maximize, pruner: pruner);
+        foreach (double value in new[] { 0.5, 0.4, 0.6, 0.3 })
+            study.Optimize(t =>
+            {
+                for (int step = 1; step <= 4; step++)
+                {
+                    t.Report(value, step);
+                    if (t.ShouldPrune()) throw new TrialPrunedException();
+                }
+                return value;
+            }, nTrials: 1);
+        Assert.Equal(new[] { TrialState.Complete, TrialState.Pruned, TrialState.Complete, TrialState.Pruned },
+            study.GetTrials().Select(t => t.State));
+        var first = pruner.Decisions(study, 0);
+        Assert.Equal(new long[] { 1, 2, 4 }, first.Select(d => d.Step));
+        Assert.All(first, d => Assert.True(d.Reached == 1 && d.Promoted));
+        Assert.Equal(new RungDecision(0, 1, 0.4, 2, 1, 0.5, false), Assert.Single(pruner.Decisions(study, 1)));
+        Assert.Equal(new[] { 3, 2, 2 }, pruner.Decisions(study, 2).Select(d => d.Reached));
+        Assert.Equal(new RungDecision(0, 1, 0.3, 4, 2, 0.5, false), Assert.Single(pruner.Decisions(study, 3)));
+        Assert.Throws<ArgumentException>(() => pruner.Decisions(study, 9));
+    }
 }

@@ -69,4 +69,60 @@ public class StudyPlotsTests
         Assert.Equal(drawn.Max(), ((double[])((Scatter)figure.Data[6]).Y!)[0]);
         Assert.Throws<ArgumentException>(() => StudyPlots.TpeDensities1D(study, "y"));
     }
+
+    [Fact]
+    public void IntermediateValuesDrawsOneReportTrialsAsMarkersWithOneLegendEntryPerKind()
+    {
+        var study = Study.Create(pruner: new SuccessiveHalvingPruner(minResource: 1, reductionFactor: 3), sampler: new RandomSampler(1));
+        study.Optimize(t =>
+        {
+            double x = t.SuggestFloat("x", 0, 1);
+            for (int step = 1; step <= 9; step++)
+            {
+                t.Report(x / step, step);
+                if (t.ShouldPrune()) throw new TrialPrunedException();
+            }
+            return x / 9;
+        }, nTrials: 30);
+        var trials = study.GetTrials();
+        int once = trials.Count(t => t.State == TrialState.Pruned && t.IntermediateValues.Count == 1);
+        Assert.True(once > 0, "the study should prune some trials at their first report");
+        var figure = StudyPlots.IntermediateValues(study);
+        Assert.DoesNotContain("showLegend", figure.ToJson()); // plotly reads only "showlegend"
+        var traces = figure.Data.Cast<Scatter>().ToArray();
+        Assert.Equal(trials.Count, traces.Length);
+        Assert.Equal(once, traces.Count(t => t.Mode == "markers"));
+        var legend = traces.Where(t => t.Extra["showlegend"] is true).Select(t => t.Name).ToArray();
+        Assert.Equal(3, legend.Length);
+        Assert.Contains($"pruned at first report ({once})", legend);
+    }
+
+    [Fact]
+    public void GpPosteriorClipsTheLogEiAxisToAWindowBelowItsMaximum()
+    {
+        var u = new[] { 0.1, 0.4, 0.7, 0.95 };
+        var y = u.Select(v => Math.Sin(6 * v)).ToArray();
+        using var gp = GaussianProcess.Fit(u.Select(v => new[] { v }).ToArray(), y, new GpFitOptions { Deterministic = true });
+        var figure = StudyPlots.GpPosterior1D(gp, u, y, y.Min(), logEiWindow: 20);
+        var logEi = (double[])((Scatter)figure.Data.Single(t => t.Name == "log EI")).Y!;
+        Assert.True(logEi.Min() < logEi.Max() - 100, "next to deterministic observations log EI should plunge");
+        var range = (double[])figure.Layout.Extra["yaxis2"]!.GetType().GetProperty("range")!.GetValue(figure.Layout.Extra["yaxis2"])!;
+        Assert.InRange(range[0], logEi.Max() - 22, logEi.Max() - 20);
+        Assert.True(range[1] > logEi.Max());
+    }
+
+    [Fact]
+    public void MedianRegretIsTheMedianOverStudiesOfTheBestSoFarAboveTheMinimum()
+    {
+        Study Run(params double[] values)
+        {
+            var study = Study.Create();
+            foreach (var v in values) study.Enqueue(new Dictionary<string, object?> { ["x"] = v });
+            study.Optimize(t => t.SuggestFloat("x", 0, 5), nTrials: values.Length);
+            return study;
+        }
+        // Best so far 3, 1, 1 and 2, 2, 0 above a minimum of 0: medians 2.5, 1.5, 0.5 (worked by hand).
+        Assert.Equal(new[] { 2.5, 1.5, 0.5 }, StudyPlots.MedianRegret([Run(3, 1, 2), Run(2, 2, 0)], 0));
+        Assert.Throws<ArgumentException>(() => StudyPlots.MedianRegret([Run(3, 1), Run(2)], 0));
+    }
 }

@@ -12,6 +12,8 @@ public sealed class Halton
     long index;
 
     public int Dimensions { get; }
+    /// <summary>The most dimensions supported (one prime base each); beyond this the GP sampler draws uniform points.</summary>
+    public static int MaxDimensions => Primes.Length;
 
     public Halton(int dimensions, Random random)
     {

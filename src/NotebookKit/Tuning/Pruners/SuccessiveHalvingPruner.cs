@@ -54,6 +54,45 @@ public sealed class SuccessiveHalvingPruner : IPruner
     }
 
     string RungKey(int rung) => $"completed_rung_{MinEarlyStoppingRate}_{rung}";
+
+    /// <summary>
+    /// Why a finished trial was promoted or pruned at each rung it reached: its value, how many trials had recorded a
+    /// value at that rung by then (itself included), how many of them were promoted (the best max(⌊n/η⌋, 1)) and the
+    /// value it had to match. "By then" means lower-numbered trials, which is exact for a study run by one worker
+    /// (parallelism 1); with parallel workers the order of arrival may differ.
+    /// </summary>
+    public IReadOnlyList<RungDecision> Decisions(Study study, int trialNumber)
+    {
+        ArgumentNullException.ThrowIfNull(study);
+        var trials = study.GetTrials();
+        var trial = trials.FirstOrDefault(t => t.Number == trialNumber)
+            ?? throw new ArgumentException($"The study has no trial {trialNumber}.", nameof(trialNumber));
+        var decisions = new List<RungDecision>();
+        for (int rung = 0; trial.SystemAttrs.TryGetValue(RungKey(rung), out var own) && own is not null; rung++)
+        {
+            string key = RungKey(rung);
+            double value = Convert.ToDouble(own, System.Globalization.CultureInfo.InvariantCulture);
+            var reached = trials.Where(t => t.Number < trialNumber && (competitors?.Invoke(t) ?? true)
+                    && t.SystemAttrs.TryGetValue(key, out var v) && v is not null)
+                .Select(t => Convert.ToDouble(t.SystemAttrs[key], System.Globalization.CultureInfo.InvariantCulture))
+                .Append(value).ToList();
+            var best = study.Direction == StudyDirection.Minimize ? reached.Order().ToList() : reached.OrderDescending().ToList();
+            int kept = Math.Max(reached.Count / ReductionFactor, 1);
+            double bar = best[kept - 1];
+            bool promoted = study.Direction == StudyDirection.Minimize ? value <= bar : value >= bar;
+            decisions.Add(new RungDecision(rung, RungStep(rung), value, reached.Count, kept, bar, promoted));
+        }
+        return decisions;
+    }
+}
+
+/// <summary>One rung of <see cref="SuccessiveHalvingPruner.Decisions"/>: the trial's value at the rung's step, the
+/// number of trials that had reached the rung, how many of them go on (Kept), the value the last of those had (Bar),
+/// and the verdict.</summary>
+public sealed record RungDecision(int Rung, long Step, double Value, int Reached, int Kept, double Bar, bool Promoted)
+{
+    public override string ToString() =>
+        $"rung {Rung} (step {Step}): {Value:G4}; best {Kept} of {Reached} go on, bar {Bar:G4}: {(Promoted ? "promoted" : "pruned")}";
 }
 
 /// <summary>

@@ -23,11 +23,16 @@ public sealed record SearchEstimator<TModel>(
 /// </summary>
 public abstract class SearchCV<TModel>
 {
-    protected SearchEstimator<TModel> Estimator { get; }
+    /// <summary>How candidates are built, fitted and scored; estimator searches bind it when given the data.</summary>
+    protected SearchEstimator<TModel>? Estimator { get; set; }
     public bool Refit { get; init; } = true;
     public bool ReturnTrainScore { get; init; }
 
-    public DataFrame CvResults { get; private set; } = new();
+    /// <summary>
+    /// scikit-learn's <c>cv_results_</c>. It displays compactly (rank, parameters, mean and std test score, rounded);
+    /// <c>CvResults.Full</c> is the whole table as a DataFrame.
+    /// </summary>
+    public SearchResults CvResults { get; private set; } = new(new DataFrame(), []);
     public IReadOnlyList<IReadOnlyDictionary<string, object?>> CandidateParams { get; private set; } = [];
     public int BestIndex { get; private set; } = -1;
     public double BestScore { get; private set; } = double.NaN;
@@ -39,12 +44,14 @@ public abstract class SearchCV<TModel>
     public int FitCount { get; private set; }
 
     protected SearchCV(SearchEstimator<TModel> estimator) => Estimator = estimator ?? throw new ArgumentNullException(nameof(estimator));
+    protected SearchCV() { }
 
     protected abstract IReadOnlyList<IReadOnlyDictionary<string, object?>> Candidates();
 
     /// <summary>Runs the search over <paramref name="folds"/>; refits on <paramref name="refitRows"/> (default: every row in any fold).</summary>
     public SearchCV<TModel> Fit(IEnumerable<(long[] Train, long[] Test)> folds, long[]? refitRows = null)
     {
+        var estimator = Estimator ?? throw new InvalidOperationException("This search has no data yet: call Fit(x, y).");
         var splits = folds?.ToArray() ?? throw new ArgumentNullException(nameof(folds));
         if (splits.Length < 2) throw new ArgumentException($"Cross-validation needs at least 2 folds, got {splits.Length}.", nameof(folds));
         foreach (var (trainRows, testRows) in splits)
@@ -57,14 +64,14 @@ public abstract class SearchCV<TModel>
         for (int c = 0; c < n; c++)
             for (int f = 0; f < k; f++)
             {
-                var model = Estimator.Create(candidates[c]);
+                var model = estimator.Create(candidates[c]);
                 var clock = Stopwatch.StartNew();
-                Estimator.Fit(model, splits[f].Train);
+                estimator.Fit(model, splits[f].Train);
                 fitTime[c, f] = clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                test[c, f] = Estimator.Score(model, splits[f].Test);
+                test[c, f] = estimator.Score(model, splits[f].Test);
                 scoreTime[c, f] = clock.Elapsed.TotalSeconds;
-                if (ReturnTrainScore) trainScores[c, f] = Estimator.Score(model, splits[f].Train);
+                if (ReturnTrainScore) trainScores[c, f] = estimator.Score(model, splits[f].Train);
                 (model as IDisposable)?.Dispose();
             }
         var meanTest = Enumerable.Range(0, n).Select(c => Mean(Row(test, c))).ToArray();
@@ -77,8 +84,9 @@ public abstract class SearchCV<TModel>
         {
             var rows = refitRows ?? splits.SelectMany(s => s.Train.Concat(s.Test)).Distinct().Order().ToArray();
             var clock = Stopwatch.StartNew();
-            BestEstimator = Estimator.Create(candidates[BestIndex]);
-            Estimator.Fit(BestEstimator, rows);
+            (BestEstimator as IDisposable)?.Dispose();
+            BestEstimator = estimator.Create(candidates[BestIndex]);
+            estimator.Fit(BestEstimator, rows);
             RefitTime = clock.Elapsed.TotalSeconds;
             FitCount++;
         }
@@ -103,7 +111,7 @@ public abstract class SearchCV<TModel>
             columns.Add(new DoubleDataFrameColumn("mean_train_score", Enumerable.Range(0, n).Select(c => Mean(Row(trainScores, c)))));
             columns.Add(new DoubleDataFrameColumn("std_train_score", Enumerable.Range(0, n).Select(c => NotebookKit.Data.Stats.Std(Row(trainScores, c)))));
         }
-        CvResults = new DataFrame(columns);
+        CvResults = new SearchResults(new DataFrame(columns), candidates);
         return this;
     }
 
@@ -140,18 +148,7 @@ public abstract class SearchCV<TModel>
 public sealed class GridSearchCV<TModel>(SearchEstimator<TModel> estimator, IReadOnlyDictionary<string, IEnumerable<object?>> paramGrid)
     : SearchCV<TModel>(estimator)
 {
-    protected override IReadOnlyList<IReadOnlyDictionary<string, object?>> Candidates()
-    {
-        if (paramGrid is null || paramGrid.Count == 0) throw new ArgumentException("The parameter grid is empty.", nameof(paramGrid));
-        var names = paramGrid.Keys.Order(StringComparer.Ordinal).ToArray();
-        var values = names.Select(n => paramGrid[n].ToArray()).ToArray();
-        for (int i = 0; i < names.Length; i++)
-            if (values[i].Length == 0) throw new ArgumentException($"Grid values for '{names[i]}' are empty.", nameof(paramGrid));
-        var result = new List<IReadOnlyDictionary<string, object?>> { new Dictionary<string, object?>() };
-        for (int i = 0; i < names.Length; i++)
-            result = result.SelectMany(p => values[i].Select(v => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(p) { [names[i]] = v })).ToList();
-        return result;
-    }
+    protected override IReadOnlyList<IReadOnlyDictionary<string, object?>> Candidates() => ParameterGrid.Expand(paramGrid);
 }
 
 /// <summary>
@@ -162,7 +159,31 @@ public sealed class GridSearchCV<TModel>(SearchEstimator<TModel> estimator, IRea
 public sealed class RandomizedSearchCV<TModel>(SearchEstimator<TModel> estimator, IReadOnlyDictionary<string, Distribution> distributions, int nIter = 10, int seed = 0)
     : SearchCV<TModel>(estimator)
 {
-    protected override IReadOnlyList<IReadOnlyDictionary<string, object?>> Candidates()
+    protected override IReadOnlyList<IReadOnlyDictionary<string, object?>> Candidates() =>
+        ParameterGrid.Sample(distributions, nIter, seed);
+}
+
+/// <summary>The candidate lists of the searches: a full grid, or seeded draws from distributions.</summary>
+public static class ParameterGrid
+{
+    /// <summary>Every combination, as scikit-learn's ParameterGrid: names sorted, the last name varying fastest.</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, object?>> Expand(IReadOnlyDictionary<string, IEnumerable<object?>> grid)
+    {
+        if (grid is null || grid.Count == 0) throw new ArgumentException("The parameter grid is empty.", nameof(grid));
+        var names = grid.Keys.Order(StringComparer.Ordinal).ToArray();
+        var values = names.Select(n => grid[n].ToArray()).ToArray();
+        for (int i = 0; i < names.Length; i++)
+            if (values[i].Length == 0) throw new ArgumentException($"Grid values for '{names[i]}' are empty.", nameof(grid));
+        var result = new List<IReadOnlyDictionary<string, object?>> { new Dictionary<string, object?>() };
+        for (int i = 0; i < names.Length; i++)
+            result = result.SelectMany(p => values[i].Select(v =>
+                (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>(p) { [names[i]] = v })).ToList();
+        return result;
+    }
+
+    /// <summary><paramref name="nIter"/> seeded settings, one draw per distribution (log-uniform where log).</summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, object?>> Sample(
+        IReadOnlyDictionary<string, Distribution> distributions, int nIter, int seed)
     {
         if (distributions is null || distributions.Count == 0) throw new ArgumentException("No parameter distributions given.", nameof(distributions));
         if (nIter < 1) throw new ArgumentOutOfRangeException(nameof(nIter), "nIter must be at least 1.");
@@ -172,3 +193,6 @@ public sealed class RandomizedSearchCV<TModel>(SearchEstimator<TModel> estimator
             n => (object?)distributions[n].ToExternal(RandomSampler.Sample(distributions[n], random)))).ToArray();
     }
 }
+
+/// <summary>A parameter grid with a short name: <c>new ParamGrid { ["C"] = [0.1, 1.0], ["penalty"] = ["l1", "l2"] }</c>.</summary>
+public sealed class ParamGrid : Dictionary<string, IEnumerable<object?>>;

@@ -31,6 +31,26 @@ public static class StudyPlots
         return figure;
     }
 
+    /// <summary>
+    /// The median over <paramref name="studies"/> (e.g. seeds of one sampler on a minimisation problem) of the simple
+    /// regret after each trial: best value so far minus <paramref name="minimum"/>. Every study needs the same number
+    /// of completed trials; this is the curve <see cref="CompareHistories"/> draws with <c>logY</c>.
+    /// </summary>
+    public static double[] MedianRegret(IEnumerable<Study> studies, double minimum)
+    {
+        var curves = studies.Select(s =>
+        {
+            if (s.Direction != StudyDirection.Minimize) throw new ArgumentException($"Study '{s.Name}' maximises; regret needs minimisation.");
+            double best = double.PositiveInfinity;
+            return s.GetTrials(TrialState.Complete).Select(t => (best = Math.Min(best, t.Value!.Value)) - minimum).ToArray();
+        }).ToArray();
+        if (curves.Length == 0) throw new ArgumentException("Need at least one study.", nameof(studies));
+        if (curves.Any(c => c.Length != curves[0].Length))
+            throw new ArgumentException("Every study needs the same number of completed trials.", nameof(studies));
+        return Enumerable.Range(0, curves[0].Length)
+            .Select(i => Metrics.Score.Percentiles(curves.Select(c => c[i]).ToArray(), [50])[0]).ToArray();
+    }
+
     /// <summary>One axis per parameter plus the objective; categoricals get their choices as tick labels, log parameters log10.</summary>
     public static Figure ParallelCoordinates(Study study, string title = "Parallel coordinates")
     {
@@ -145,27 +165,47 @@ public static class StudyPlots
             .WithTitle(title, "importance (sums to 1)");
     }
 
-    /// <summary>Learning curves reported by each trial; pruned trials are drawn dashed in red.</summary>
+    /// <summary>
+    /// Learning curves reported by each trial: completed trials solid blue, pruned trials dashed red, and trials with a
+    /// single report (pruned at their first step) as red crosses, since a one-point line draws nothing. The legend has
+    /// one entry per kind, with its count; hovering a curve names its trial.
+    /// </summary>
     public static Figure IntermediateValues(Study study, string title = "Intermediate values")
     {
         var figure = new Figure().WithTitle(title, "step", "intermediate value");
-        foreach (var t in study.GetTrials(TrialState.Complete, TrialState.Pruned).Where(t => t.IntermediateValues.Count > 0))
+        var trials = study.GetTrials(TrialState.Complete, TrialState.Pruned).Where(t => t.IntermediateValues.Count > 0).ToArray();
+        string Kind(FrozenTrial t) => t.State == TrialState.Complete ? "completed" : t.IntermediateValues.Count == 1 ? "pruned at first report" : "pruned";
+        var counts = trials.GroupBy(Kind).ToDictionary(g => g.Key, g => g.Count());
+        var shown = new HashSet<string>();
+        foreach (var t in trials)
+        {
+            string kind = Kind(t);
+            bool single = t.IntermediateValues.Count == 1;
             figure.Add(new Scatter
             {
-                X = t.IntermediateValues.Keys.ToArray(), Y = t.IntermediateValues.Values.ToArray(), Mode = "lines",
-                Name = $"trial {t.Number} ({t.State})", ShowLegend = false,
+                X = t.IntermediateValues.Keys.ToArray(), Y = t.IntermediateValues.Values.ToArray(),
+                Mode = single ? "markers" : "lines", Name = $"{kind} ({counts[kind]})",
                 Line = t.State == TrialState.Pruned ? new Line { Color = "rgba(200,40,40,0.6)", Dash = "dash" } : new Line { Color = "rgba(40,90,200,0.8)" },
+                Marker = single ? new Marker { Color = "rgba(200,40,40,0.8)", Symbol = "x", Size = 8 } : null,
+                Hovertemplate = $"trial {t.Number}: %{{y:.4g}} at step %{{x}}<extra></extra>",
+                // plotly's key is "showlegend"; Trace.ShowLegend serialises as "showLegend", which plotly ignores.
+                Extra = { ["legendgroup"] = kind, ["showlegend"] = shown.Add(kind) },
             });
+        }
         return figure;
     }
 
     /// <summary>
     /// A 1-D GP view (notebook 06): posterior mean, a ±2σ band, the observations, optionally the true function, and
     /// log EI in a lower panel with the next point marked. <paramref name="toX"/> maps the unit interval to the parameter.
+    /// Log EI plunges to about −10⁶ next to observations of a deterministic function, so its axis shows only the top
+    /// <paramref name="logEiWindow"/> units below its maximum (the curve leaves the panel where it is lower).
     /// </summary>
     public static Figure GpPosterior1D(GaussianProcess gp, double[] observedUnit, double[] observedY, double incumbent,
-        Func<double, double>? toX = null, Func<double, double>? truth = null, int points = 300, string title = "GP posterior and log expected improvement")
+        Func<double, double>? toX = null, Func<double, double>? truth = null, int points = 300,
+        string title = "GP posterior and log expected improvement", double logEiWindow = 20)
     {
+        if (!(logEiWindow > 0)) throw new ArgumentOutOfRangeException(nameof(logEiWindow), "logEiWindow must be positive.");
         if (gp.Dimensions != 1) throw new ArgumentException("GpPosterior1D needs a GP over one input dimension.");
         toX ??= u => u;
         var u = Enumerable.Range(0, points).Select(i => i / (points - 1.0)).ToArray();
@@ -175,7 +215,7 @@ public static class StudyPlots
         int next = Array.IndexOf(logEi, logEi.Max());
         var xs = u.Select(toX).ToArray();
         var figure = new Figure(
-            new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m + 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, ShowLegend = false, Name = "upper" },
+            new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m + 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, Name = "upper", Extra = { ["showlegend"] = false } },
             new Scatter { X = xs, Y = mean.Zip(std, (m, s) => m - 2 * s).ToArray(), Mode = "lines", Line = new Line { Width = 0 }, Fill = "tonexty", Name = "mean ± 2σ", Extra = { ["fillcolor"] = "rgba(40,90,200,0.2)" } },
             new Scatter { X = xs, Y = mean, Mode = "lines", Name = "posterior mean", Line = new Line { Color = "rgb(40,90,200)" } },
             new Scatter { X = observedUnit.Select(toX).ToArray(), Y = observedY, Mode = "markers", Name = "observations", Marker = new Marker { Color = "black", Size = 8 } });
@@ -184,7 +224,14 @@ public static class StudyPlots
         figure.Add(new Scatter { X = new[] { xs[next] }, Y = new[] { logEi[next] }, Mode = "markers", Name = "next point", Marker = new Marker { Color = "red", Size = 10 }, Extra = { ["yaxis"] = "y2" } });
         figure.WithTitle(title, "x", "f(x)");
         figure.Layout.YAxis!.Extra["domain"] = new[] { 0.38, 1.0 };
-        figure.Layout.Extra["yaxis2"] = new { domain = new[] { 0.0, 0.28 }, title = new { text = "log EI" }, anchor = "x" };
+        figure.Layout.XAxis!.Extra["anchor"] = "y2"; // the shared x axis (ticks and title) under the lower panel
+        double top = logEi[next], low = Math.Max(logEi.Where(double.IsFinite).Min(), top - logEiWindow);
+        double pad = Math.Max((top - low) * 0.08, 0.1);
+        figure.Layout.Extra["yaxis2"] = new
+        {
+            domain = new[] { 0.0, 0.28 }, anchor = "x", range = new[] { low - pad, top + pad },
+            title = new { text = low > logEi.Where(double.IsFinite).Min() ? $"log EI (top {logEiWindow:0})" : "log EI" },
+        };
         figure.Layout.Height = 560;
         return figure;
     }
