@@ -41,8 +41,9 @@ public sealed class ServingOptions
     public int FeedbackCapacity { get; set; } = 20_000;
     /// <summary>Bytes the feedback store may hold (every stored row counts); the oldest entries go first.</summary>
     public long FeedbackBudgetBytes { get; set; } = 16 << 20;
-    /// <summary>How long a drift report is reused by /metrics and /drift before it is recomputed.</summary>
-    public TimeSpan DriftCacheTime { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>A drift report is recomputed only when new rows arrived, and then at most once per this time
+    /// (0, the default: always fresh; set e.g. 1 s when many scrapers poll a busy server).</summary>
+    public TimeSpan DriftCacheTime { get; set; } = TimeSpan.Zero;
     /// <summary>With an API key, /metrics and /drift need it too unless this is true (health stays open).</summary>
     public bool OpenOperations { get; set; }
     /// <summary>Error lines written to the request log per second at most (the rest are counted, not written).</summary>

@@ -20,22 +20,19 @@ public sealed class ModelVersion
         Model = model; Batcher = batcher; Drift = drift;
     }
 
-    (long At, DriftReport? Report)? cached;
+    (long At, long Rows, DriftReport? Report)? cached;
 
-    /// <summary>The drift report, recomputed at most once per <paramref name="maxAge"/>: scrapers of /metrics and
-    /// /drift share one computation instead of each costing a full PSI/KS pass.</summary>
+    /// <summary>The drift report, shared by /metrics and /drift: recomputed only when new rows arrived, and then at
+    /// most once per <paramref name="maxAge"/> (0: always fresh), so scrapers do not each pay a PSI/KS pass.</summary>
     public DriftReport? DriftReport(TimeSpan maxAge)
     {
         if (Drift is null) return null;
-        var c = cached;
-        long now = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (c is { } hit && System.Diagnostics.Stopwatch.GetElapsedTime(hit.At, now) < maxAge) return hit.Report;
         lock (Drift)
         {
-            c = cached;
-            if (c is { } again && System.Diagnostics.Stopwatch.GetElapsedTime(again.At) < maxAge) return again.Report;
+            long rows = Drift.RowsSeen;
+            if (cached is { } c && (c.Rows == rows || System.Diagnostics.Stopwatch.GetElapsedTime(c.At) < maxAge)) return c.Report;
             var report = Drift.Evaluate();
-            cached = (System.Diagnostics.Stopwatch.GetTimestamp(), report);
+            cached = (System.Diagnostics.Stopwatch.GetTimestamp(), rows, report);
             return report;
         }
     }
