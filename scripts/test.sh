@@ -12,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 /usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || missing+=(python3-onnx)
 # Jupyter as a front end: nbclient drives the kit's kernelspec (tests/NotebookKit.Jupyter.Tests).
 /usr/bin/python3 -c "import nbclient, jupyter_client" >/dev/null 2>&1 || missing+=(python3-nbclient python3-jupyter-client)
+# PostgreSQL: the tuning storage tests run against a real server (Debian's, a throwaway cluster started below).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]}"
@@ -26,6 +28,10 @@ fi
 # waiting, one thread per core; see src/NotebookKit/Setup/ThreadPolicy.cs). Measured 2026-11-30 on 2 cores at load
 # average 45-68: a GP study took 553 s with libtorch's spinning defaults and 65 s with the policy, and with the policy
 # 1 thread (45-56 s) was no faster than 2 (42-72 s). ThreadPolicyTests prove the policy is in effect.
+
+# A throwaway PostgreSQL on loopback for the shared-study tests: exports NOTEBOOKKIT_POSTGRES_URL and stops the
+# cluster when this script exits. Without it the PostgreSQL storage tests fail (they never skip).
+source scripts/postgres.sh
 
 rm -rf artifacts/test-results
 status=0

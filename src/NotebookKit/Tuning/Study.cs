@@ -43,6 +43,16 @@ public sealed class Study
         return new Study(name, direction, sampler ?? new RandomSampler(), pruner ?? new NopPruner(), storage, id);
     }
 
+    /// <summary>Creates (or with <paramref name="loadIfExists"/> resumes) a study in the storage at
+    /// <paramref name="storage"/>, a URL for <see cref="StudyStorage.Open"/> such as <c>sqlite:///study.db</c>.</summary>
+    public static Study Create(string? name, string storage, StudyDirection direction = StudyDirection.Minimize,
+        ISampler? sampler = null, IPruner? pruner = null, bool loadIfExists = false) =>
+        Create(name, direction, sampler, pruner, StudyStorage.Open(storage), loadIfExists);
+
+    /// <summary>Resumes the study <paramref name="name"/> kept at the storage URL <paramref name="storage"/>.</summary>
+    public static Study Load(string name, string storage, ISampler? sampler = null, IPruner? pruner = null) =>
+        Load(name, StudyStorage.Open(storage), sampler, pruner);
+
     /// <summary>Resumes the study <paramref name="name"/> kept in <paramref name="storage"/>.</summary>
     public static Study Load(string name, IStudyStorage storage, ISampler? sampler = null, IPruner? pruner = null)
     {

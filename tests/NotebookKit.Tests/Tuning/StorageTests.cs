@@ -1,17 +1,53 @@
 using System.Diagnostics;
+using Npgsql;
 using NotebookKit.Tuning;
 
 namespace NotebookKit.Tests.Tuning;
 
+/// <summary>
+/// One suite for every storage. PostgreSQL comes from NOTEBOOKKIT_POSTGRES_URL (scripts/test.sh starts a throwaway
+/// cluster); without it those tests fail, so CI cannot pass without proving PostgreSQL. Each test works in a schema
+/// of its own, dropped afterwards, so runs never collide.
+/// </summary>
 public class StorageTests : IDisposable
 {
     readonly string dir = Path.Combine(Path.GetTempPath(), "nbkit-storage-" + Guid.NewGuid().ToString("N")[..8]);
-    string Db => Path.Combine(dir, "studies.db");
+    readonly string schema = "nbkit_test_" + Guid.NewGuid().ToString("N")[..12];
+    readonly InMemoryStorage memory = new();
+    bool usedPostgres;
+
+    public static TheoryData<string> AllStorages => new() { "memory", "sqlite", "postgresql" };
+    public static TheoryData<string> SharedStorages => new() { "sqlite", "postgresql" };
 
     public void Dispose()
     {
-        try { Directory.Delete(dir, true); } catch (IOException) { }
+        try { Directory.Delete(dir, true); } catch (IOException) { } // includes a folder never made
+        if (!usedPostgres) return;
+        using var c = new NpgsqlConnection(PostgresStorage.Parse(Url("postgresql")).ConnectionString);
+        c.Open();
+        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", c);
+        cmd.ExecuteNonQuery();
     }
+
+    /// <summary>This test's storage URL of the given kind (an absolute SQLite path, hence the four slashes).</summary>
+    string Url(string kind)
+    {
+        switch (kind)
+        {
+            case "memory": return "memory";
+            case "sqlite": return "sqlite:///" + Path.Combine(dir, "studies.db");
+            case "postgresql":
+                string server = Environment.GetEnvironmentVariable("NOTEBOOKKIT_POSTGRES_URL")
+                    ?? throw new InvalidOperationException("NOTEBOOKKIT_POSTGRES_URL is not set: PostgreSQL storage is not tested. "
+                        + "Run scripts/test.sh (it starts a throwaway PostgreSQL) or `source scripts/postgres.sh` first.");
+                usedPostgres = true;
+                return server + (server.Contains('?') ? "&" : "?") + "schema=" + schema;
+            default: throw new ArgumentException(kind);
+        }
+    }
+
+    /// <summary>A new instance on this test's store (memory has one instance only).</summary>
+    IStudyStorage Open(string kind) => kind == "memory" ? memory : StudyStorage.Open(Url(kind));
 
     static string WorkerDll()
     {
@@ -21,17 +57,17 @@ public class StorageTests : IDisposable
             .OrderByDescending(File.GetLastWriteTimeUtc).First();
     }
 
-    static Process StartWorker(string db, string study, int trials, int sleepMs)
+    static Process StartWorker(string url, string study, int trials, int sleepMs)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { WorkerDll(), db, study, trials.ToString(), sleepMs.ToString() }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { WorkerDll(), url, study, trials.ToString(), sleepMs.ToString() }) start.ArgumentList.Add(a);
         return Process.Start(start)!;
     }
 
-    [Fact]
-    public void SqliteKeepsTrialsParamsIntermediatesAndAttributesAcrossInstances()
+    [Theory, MemberData(nameof(AllStorages))]
+    public void KeepsTrialsParamsIntermediatesAndAttributesAcrossInstances(string kind)
     {
-        var first = Study.Create("persist", StudyDirection.Maximize, new RandomSampler(1), storage: new SqliteStorage(Db));
+        var first = Study.Create("persist", StudyDirection.Maximize, new RandomSampler(1), storage: Open(kind));
         first.Optimize(t =>
         {
             double lr = t.SuggestFloat("lr", 1e-4, 1, log: true);
@@ -41,7 +77,7 @@ public class StorageTests : IDisposable
             t.SetUserAttr("note", "hello");
             return lr * width * (opt == "adam" ? 1 : 2);
         }, nTrials: 5);
-        var resumed = Study.Load("persist", new SqliteStorage(Db));
+        var resumed = Study.Load("persist", Open(kind));
         Assert.Equal(StudyDirection.Maximize, resumed.Direction);
         var a = first.GetTrials(); var b = resumed.GetTrials();
         Assert.Equal(5, b.Count);
@@ -55,17 +91,36 @@ public class StorageTests : IDisposable
         Assert.Equal(first.BestValue, resumed.BestValue);
     }
 
-    [Fact]
-    public void AKilledWorkerLeavesFinishedTrialsKeptAndItsRunningTrialFailed()
+    [Theory, MemberData(nameof(AllStorages))]
+    public void AFinishedTrialCannotBeChangedAndAnEnqueuedOneIsClaimedOnce(string kind)
     {
-        using var worker = StartWorker(Db, "killed", trials: 1000, sleepMs: 150);
-        var storage = new SqliteStorage(Db);
+        var storage = Open(kind);
+        int id = storage.CreateStudy("s", StudyDirection.Minimize, loadIfExists: false);
+        int queued = storage.EnqueueTrial(id, new Dictionary<string, object?> { ["x"] = 1.5 });
+        var claimed = storage.StartTrial(id);
+        Assert.Equal(queued, claimed.Number);
+        Assert.Equal(1.5, Convert.ToDouble(((IDictionary<string, object?>)claimed.SystemAttrs["fixed_params"]!)["x"]));
+        var fresh = storage.StartTrial(id);
+        Assert.Equal(queued + 1, fresh.Number);
+        storage.FinishTrial(id, claimed.Number, TrialState.Complete, 0.25, null);
+        var e = Assert.Throws<InvalidOperationException>(() => storage.FinishTrial(id, claimed.Number, TrialState.Failed, null, "late"));
+        Assert.Contains("not Running", e.Message);
+        Assert.Throws<InvalidOperationException>(() => storage.SetIntermediate(id, claimed.Number, 1, 0.5));
+        Assert.Equal(0.25, storage.GetTrials(id)[0].Value);
+    }
+
+    [Theory, MemberData(nameof(SharedStorages))]
+    public void AKilledWorkerLeavesFinishedTrialsKeptAndItsRunningTrialFailed(string kind)
+    {
+        string url = Url(kind);
+        using var worker = StartWorker(url, "killed", trials: 1000, sleepMs: 150);
+        var storage = Open(kind);
         var clock = Stopwatch.StartNew();
         Study? watch = null;
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
             Thread.Sleep(100);
-            if (watch is null && File.Exists(Db)) try { watch = Study.Load("killed", storage); } catch (InvalidOperationException) { } catch (ArgumentException) { }
+            if (watch is null) try { watch = Study.Load("killed", storage); } catch (InvalidOperationException) { } catch (ArgumentException) { }
             if (watch is not null && watch.GetTrials(TrialState.Complete).Count >= 4 && watch.GetTrials(TrialState.Running).Count == 1) break;
         }
         Assert.NotNull(watch);
@@ -75,7 +130,7 @@ public class StorageTests : IDisposable
         var running = before.Where(t => t.State == TrialState.Running).Select(t => t.Number).ToArray();
         Assert.True(before.Count(t => t.State == TrialState.Complete) >= 4);
 
-        var resumed = Study.Load("killed", new SqliteStorage(Db));
+        var resumed = Study.Load("killed", url);
         var after = resumed.GetTrials();
         Assert.DoesNotContain(after, t => t.State == TrialState.Running);
         foreach (var t in before.Where(t => t.State == TrialState.Complete))
@@ -92,34 +147,59 @@ public class StorageTests : IDisposable
         Assert.All(final.TakeLast(3), t => Assert.Equal(TrialState.Complete, t.State));
     }
 
-    [Fact]
-    public void TwoProcessesSharingOneFileNeitherLoseNorDuplicateTrials()
+    [Theory, MemberData(nameof(SharedStorages))]
+    public void WorkerProcessesSharingOneStudyNeitherLoseNorDuplicateTrials(string kind)
     {
-        var storage = new SqliteStorage(Db);
-        var study = Study.Create("shared", storage: storage);
-        for (int i = 0; i < 6; i++) study.Enqueue(new Dictionary<string, object?> { ["x"] = (double)i });
-        using var a = StartWorker(Db, "shared", trials: 12, sleepMs: 5);
-        using var b = StartWorker(Db, "shared", trials: 12, sleepMs: 5);
-        Assert.True(a.WaitForExit(60_000) && b.WaitForExit(60_000), "workers did not finish");
-        Assert.True(a.ExitCode == 0, a.StandardError.ReadToEnd());
-        Assert.True(b.ExitCode == 0, b.StandardError.ReadToEnd());
+        const int workers = 4, each = 10, queued = 6;
+        string url = Url(kind);
+        var study = Study.Create("shared", storage: Open(kind));
+        for (int i = 0; i < queued; i++) study.Enqueue(new Dictionary<string, object?> { ["x"] = (double)i });
+        var procs = Enumerable.Range(0, workers).Select(_ => StartWorker(url, "shared", trials: each, sleepMs: 5)).ToList();
+        foreach (var p in procs)
+        {
+            Assert.True(p.WaitForExit(90_000), "a worker did not finish");
+            Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+            p.Dispose();
+        }
         var trials = study.GetTrials();
-        Assert.Equal(24, trials.Count);
-        Assert.Equal(Enumerable.Range(0, 24), trials.Select(t => t.Number));
+        Assert.Equal(workers * each, trials.Count);
+        Assert.Equal(Enumerable.Range(0, workers * each), trials.Select(t => t.Number));
         Assert.All(trials, t => Assert.Equal(TrialState.Complete, t.State));
-        Assert.Equal(2, trials.Select(t => t.UserAttrs["pid"]).Distinct().Count());
-        Assert.All(trials.GroupBy(t => t.UserAttrs["pid"]), g => Assert.Equal(12, g.Count()));
+        Assert.All(trials, t => Assert.Equal(Math.Pow((double)t.Params["x"] - 2, 2), t.Value!.Value, 12));
+        Assert.Equal(workers, trials.Select(t => t.UserAttrs["pid"]).Distinct().Count());
+        Assert.All(trials.GroupBy(t => t.UserAttrs["pid"]), g => Assert.Equal(each, g.Count()));
         // Each enqueued configuration ran exactly once.
-        Assert.Equal(Enumerable.Range(0, 6).Select(i => (double)i), trials.Take(6).Select(t => (double)t.Params["x"]));
+        Assert.Equal(Enumerable.Range(0, queued).Select(i => (double)i), trials.Take(queued).Select(t => (double)t.Params["x"]));
     }
 
-    [Fact]
-    public void ResumingWithAnotherDirectionOrAnExistingNameIsRefused()
+    [Theory, MemberData(nameof(AllStorages))]
+    public void ResumingWithAnotherDirectionOrAnExistingNameIsRefused(string kind)
     {
-        var storage = new SqliteStorage(Db);
+        var storage = Open(kind);
         Study.Create("s", StudyDirection.Minimize, storage: storage);
         Assert.Throws<InvalidOperationException>(() => Study.Create("s", StudyDirection.Minimize, storage: storage));
         var e = Assert.Throws<ArgumentException>(() => Study.Create("s", StudyDirection.Maximize, storage: storage, loadIfExists: true));
         Assert.Contains("direction", e.Message);
+    }
+
+    [Fact]
+    public void StorageUrlsOpenTheirStorageAndBadOnesSayWhatIsWrongWithoutThePassword()
+    {
+        Assert.IsType<InMemoryStorage>(StudyStorage.Open("memory"));
+        var sqlite = Assert.IsType<SqliteStorage>(StudyStorage.Open(Url("sqlite")));
+        Assert.Equal(Path.Combine(dir, "studies.db"), sqlite.Path);
+        // Three slashes then a relative path, as in Optuna (four slashes for an absolute one).
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(dir, "rel.db"));
+        Assert.Equal(Path.Combine(dir, "rel.db"), Assert.IsType<SqliteStorage>(StudyStorage.Open("sqlite:///" + relative)).Path);
+        var unknown = Assert.Throws<ArgumentException>(() => StudyStorage.Open("mysql://me:secret@db/x"));
+        Assert.Contains("Unknown storage URL 'mysql://me:***@db/x'", unknown.Message);
+        // Nothing listens on port 1: the error names the URL, not the password, on one line.
+        var refused = Assert.Throws<InvalidOperationException>(() => StudyStorage.Open("postgresql://me:secret@127.0.0.1:1/studies"));
+        Assert.StartsWith("Cannot open storage postgresql://me@127.0.0.1:1/studies: ", refused.Message);
+        Assert.DoesNotContain("secret", refused.Message);
+        Assert.DoesNotContain('\n', refused.Message);
+        var noDb = Assert.Throws<ArgumentException>(() => StudyStorage.Open("postgresql://me:secret@127.0.0.1:5432/"));
+        Assert.Contains("names no database", noDb.Message);
+        Assert.DoesNotContain("secret", noDb.Message);
     }
 }
