@@ -4,6 +4,10 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using NotebookKit.Data;
 using NotebookKit.Export;
 using NotebookKit.Serving;
@@ -40,6 +44,15 @@ public sealed class ServingBench : IBenchmarkGroup
             var package = Path.Combine(work, "package");
             SavePackage(package, data);
             torch.set_num_threads(1);
+            // The HTTP floor of the machine: bare Kestrel answering a constant JSON body (no parsing, no model).
+            var floor = FloorServer();
+            try
+            {
+                var url = floor.Urls.First() + "/predict";
+                Wrk(url, bodies[1], 4, 2, work);
+                foreach (var c in concurrencies) results[(Floor, c, 1)] = Wrk(url, bodies[1], c, seconds, work);
+            }
+            finally { floor.StopAsync().GetAwaiter().GetResult(); }
             foreach (var backend in new[] { "onnx", "torch" })
             {
                 var server = ModelServer.StartAsync(new ServingOptions { Urls = ["http://127.0.0.1:0"] },
@@ -56,7 +69,11 @@ public sealed class ServingBench : IBenchmarkGroup
             }
 
             var joblib = Path.Combine(work, "model.joblib");
-            RunPython(options, ["bench/anchors/serving_flask.py", "train", joblib], null);
+            // Without flask/gunicorn (python3-flask, python3-gunicorn) the kit and floor rows are still printed.
+            bool anchors = true;
+            try { RunPython(options, ["bench/anchors/serving_flask.py", "train", joblib], null); }
+            catch (InvalidOperationException e) { anchors = false; Console.WriteLine($"python anchors skipped: {e.Message}"); }
+            if (anchors)
             foreach (var (anchor, argv) in new (string, string[])[]
             {
                 ("flask", ["bench/anchors/serving_flask.py", "serve", "{port}"]),
@@ -94,7 +111,30 @@ public sealed class ServingBench : IBenchmarkGroup
             var f = results.GetValueOrDefault(("flask", c, b));
             yield return new BenchResult($"{s} c{c} batch {b}: s/request", 1 / l.RequestsPerSecond, g is null ? null : 1 / g.RequestsPerSecond, "gunicorn (2 workers)",
                 $"kit {l.RequestsPerSecond:0} req/s p50 {l.P50Ms:0.00} p99 {l.P99Ms:0.00} ms; gunicorn {g?.RequestsPerSecond:0} req/s p99 {g?.P99Ms:0.00} ms; flask {f?.RequestsPerSecond:0} req/s p99 {f?.P99Ms:0.00} ms");
+            if (b == 1 && results.GetValueOrDefault((Floor, c, 1)) is { } k)
+                yield return new BenchResult($"{s} c{c} batch 1: s/request vs the HTTP floor", 1 / l.RequestsPerSecond, 1 / k.RequestsPerSecond, Floor,
+                    $"kit {l.RequestsPerSecond / k.RequestsPerSecond:P0} of the floor; floor {k.RequestsPerSecond:0} req/s p50 {k.P50Ms:0.00} p99 {k.P99Ms:0.00} ms");
         }
+    }
+
+    const string Floor = "kestrel floor";
+
+    static WebApplication FloorServer()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var answer = "{\"id\":\"f0\",\"predictions\":[{\"label\":\"benign\",\"class\":1}]}"u8.ToArray();
+        app.MapPost("/predict", async (HttpContext ctx) =>
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null); // reads the request as a server must
+            ctx.Response.ContentType = "application/json";
+            ctx.Response.ContentLength = answer.Length;
+            await ctx.Response.Body.WriteAsync(answer);
+        });
+        app.StartAsync().GetAwaiter().GetResult();
+        return app;
     }
 
     static void SavePackage(string dir, Dataset data)

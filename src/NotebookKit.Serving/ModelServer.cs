@@ -57,6 +57,8 @@ public sealed class ModelServer : IAsyncDisposable
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             k.Limits.MaxRequestLineSize = 8 * 1024;
+            k.Limits.MaxConcurrentConnections = options.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = options.MaxConnections;
             foreach (var (https, address, port) in endpoints)
                 k.Listen(address, port, listen =>
                 {
@@ -70,11 +72,11 @@ public sealed class ModelServer : IAsyncDisposable
                 });
         });
 
+        var log = options.LogPath is null ? null : new RequestLog(options.LogPath, options.LogSampleRate, options.MaxErrorLogsPerSecond);
         var metrics = new ServingMetrics();
         var registry = new ModelRegistry(options, metrics);
         foreach (var m in models) await registry.Load(m, retireOthers: false);
-        var log = options.LogPath is null ? null : new RequestLog(options.LogPath, options.LogSampleRate);
-        var feedback = new FeedbackStore(options.FeedbackCapacity);
+        var feedback = new FeedbackStore(options.FeedbackCapacity, options.FeedbackBudgetBytes);
         var handlers = new Endpoints(options, registry, metrics, feedback, log);
 
         var app = builder.Build();
@@ -90,7 +92,7 @@ public sealed class ModelServer : IAsyncDisposable
         app.MapGet("/v2/health/live", handlers.Live);
         app.MapGet("/v2/health/ready", handlers.Ready);
         app.MapGet("/metrics", handlers.MetricsText);
-        app.MapFallback(handlers.NotFound);
+        app.MapFallback("{**path}", handlers.NotFound); // every path, /favicon.ico included, gets a JSON 404
 
         var server = new ModelServer(app, options, registry, metrics, log);
         try
@@ -108,7 +110,7 @@ public sealed class ModelServer : IAsyncDisposable
         return server;
     }
 
-    static (bool Https, IPAddress Address, int Port) ParseUrl(string url)
+    internal static (bool Https, IPAddress Address, int Port) ParseUrl(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new ArgumentException($"'{url}' is not an http:// or https:// URL with a host and port.", nameof(url));
@@ -118,6 +120,7 @@ public sealed class ModelServer : IAsyncDisposable
             "*" or "+" or "0.0.0.0" => IPAddress.Any,
             _ => IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) ? ip : throw new ArgumentException($"Host '{uri.Host}' in '{url}' is not an IP address or localhost.", nameof(url)),
         };
+        if (uri.AbsolutePath != "/" || uri.Query.Length > 0) throw new ArgumentException($"'{url}' has a path; give scheme, host and port only.", nameof(url));
         return (uri.Scheme == "https", address, uri.Port);
     }
 

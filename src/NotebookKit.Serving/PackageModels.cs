@@ -19,6 +19,7 @@ public static class PackageModels
     public static ServedModel Load(string packageDir, string? backend = null, string? name = null, string? version = null,
         IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null, string? positiveClass = null)
     {
+        RegularFilesOnly(packageDir);
         // Verifies the checksums and reads the manifest safely, without building the model (the ONNX backend never needs it).
         var manifest = ModelPackage.ReadManifest(packageDir);
         var directory = Path.GetFullPath(packageDir);
@@ -53,6 +54,19 @@ public static class PackageModels
             PositiveClass = positiveClass,
             Properties = properties,
         };
+    }
+
+    /// <summary>Every entry of a package folder must be a regular file inside it: a symbolic link (which could point
+    /// anywhere, checksum or not) or a subfolder is refused.</summary>
+    public static void RegularFilesOnly(string packageDir)
+    {
+        if (!Directory.Exists(packageDir)) throw new DirectoryNotFoundException($"Package folder '{packageDir}' does not exist.");
+        foreach (var entry in new DirectoryInfo(packageDir).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                throw new InvalidDataException($"Package file '{entry.Name}' in '{packageDir}' is a symbolic link; package files must be regular files inside the folder.");
+            if (entry is not FileInfo) throw new InvalidDataException($"Package entry '{entry.Name}' in '{packageDir}' is not a regular file.");
+        }
     }
 
     static TorchBackend TorchFrom(string dir, ModelManifest manifest, int featureCount, bool logits, torch.Device device)

@@ -39,11 +39,36 @@ public sealed class ServingOptions
     public int QualityWindow { get; set; } = 500;
     /// <summary>Requests remembered for feedback by id.</summary>
     public int FeedbackCapacity { get; set; } = 20_000;
+    /// <summary>Bytes the feedback store may hold (every stored row counts); the oldest entries go first.</summary>
+    public long FeedbackBudgetBytes { get; set; } = 16 << 20;
+    /// <summary>A drift report is recomputed only when new rows arrived, and then at most once per this time
+    /// (0, the default: always fresh; set e.g. 1 s when many scrapers poll a busy server).</summary>
+    public TimeSpan DriftCacheTime { get; set; } = TimeSpan.Zero;
+    /// <summary>With an API key, /metrics and /drift need it too unless this is true (health stays open).</summary>
+    public bool OpenOperations { get; set; }
+    /// <summary>Error lines written to the request log per second at most (the rest are counted, not written).</summary>
+    public int MaxErrorLogsPerSecond { get; set; } = 20;
+    /// <summary>Most simultaneous connections (Kestrel MaxConcurrentConnections).</summary>
+    public int MaxConnections { get; set; } = 1024;
+    /// <summary>With an API key, a plain http:// listener beside an https:// one is refused (the key would travel
+    /// in clear text) unless this is true.</summary>
+    public bool AllowPlainHttpWithKey { get; set; }
 
-    internal void Validate()
+    /// <summary>Largest accepted MaxBodyBytes (Kestrel drains up to 16 times the limit to answer 413 cleanly).</summary>
+    public const long MaxBodyLimit = 64L << 20;
+
+    /// <summary>Throws an ArgumentException naming the first bad setting.</summary>
+    public void Validate()
     {
         if (Urls.Count == 0) throw new ArgumentException("Give at least one URL to listen on.", nameof(Urls));
-        if (MaxBodyBytes < 64) throw new ArgumentOutOfRangeException(nameof(MaxBodyBytes), "MaxBodyBytes must be at least 64.");
+        if (MaxBodyBytes < 64 || MaxBodyBytes > MaxBodyLimit)
+            throw new ArgumentOutOfRangeException(nameof(MaxBodyBytes), $"MaxBodyBytes must be between 64 and {MaxBodyLimit}, got {MaxBodyBytes}.");
+        if (FeedbackBudgetBytes < 0) throw new ArgumentOutOfRangeException(nameof(FeedbackBudgetBytes));
+        if (MaxConnections < 1) throw new ArgumentOutOfRangeException(nameof(MaxConnections), "MaxConnections must be at least 1.");
+        if (MaxErrorLogsPerSecond < 0) throw new ArgumentOutOfRangeException(nameof(MaxErrorLogsPerSecond));
+        var parsed = Urls.Select(ModelServer.ParseUrl).ToArray();
+        if (ApiKey is not null && !AllowPlainHttpWithKey && parsed.Any(u => u.Https) && parsed.Any(u => !u.Https))
+            throw new ArgumentException("An API key with both http:// and https:// listeners would send the key in clear text; drop the http:// URL.", nameof(Urls));
         if (MaxRowsPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(MaxRowsPerRequest));
         if (LogSampleRate is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LogSampleRate), "LogSampleRate must be in [0, 1].");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout));

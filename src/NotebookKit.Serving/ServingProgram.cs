@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using System.Runtime.InteropServices;
 using NotebookKit.Export;
+using NotebookKit.Serving.Operations;
 
 namespace NotebookKit.Serving;
 
@@ -20,7 +22,10 @@ public static class ServingProgram
           --psi-threshold X        PSI above which a feature alerts (default 0.25); --ks-alpha P (default 0.01)
           --batch-budget-ms MS     micro-batching wait for the first request of a batch (default 0)
           --max-body-bytes N       largest request body (default 1048576)
-          --threads N              torch intra-op threads (default 1: Kestrel needs the other cores)
+          --threads N              torch intra-op threads, 1..256 (default 1: Kestrel needs the other cores)
+          --no-watch               do not reload a --model folder when its files change (SIGHUP still reloads)
+          --open-operations        with --api-key, leave /metrics and /drift open (health endpoints always are)
+        Exit codes: 0 stopped by SIGTERM/SIGINT, 2 usage, 3 configuration or package, 4 cannot listen.
         Development certificate: run `dotnet dev-certs https --trust` once, then --urls https://127.0.0.1:8443 without --cert.
         """;
 
@@ -31,6 +36,7 @@ public static class ServingProgram
         var packages = new List<(string Directory, string? Reference)>();
         string? backend = null, certPath = null, certPassword = Environment.GetEnvironmentVariable("NBKIT_CERT_PASSWORD");
         int threads = 1;
+        bool watch = true;
         options.ApiKey = Environment.GetEnvironmentVariable("NBKIT_API_KEY") is { Length: > 0 } envKey ? envKey : null;
         try
         {
@@ -59,49 +65,87 @@ public static class ServingProgram
                     case "--batch-budget-ms": options.BatchBudget = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--max-body-bytes": options.MaxBodyBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--no-watch": watch = false; break;
+                    case "--open-operations": options.OpenOperations = true; break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;
                     default: throw new ArgumentException($"Unknown option '{args[i]}'.");
                 }
             }
             if (packages.Count == 0) throw new ArgumentException("Give at least one --model <package dir>.");
+            if (threads is < 1 or > 256) throw new ArgumentException($"--threads must be between 1 and 256, got {threads}.");
             options.Validate();
             if (certPath is not null) options.Certificate = X509CertificateLoader.LoadPkcs12FromFile(certPath, certPassword);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException or IOException)
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             Console.Error.WriteLine(Usage);
-            return 2;
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return ExitConfig;
         }
 
         NotebookKit.Setup.Kit.ApplyNativeFix();
         TorchSharp.torch.set_num_threads(threads);
         var models = new List<ServedModel>();
+        var loaders = new List<(string Directory, Func<ServedModel> Load)>();
         foreach (var (p, reference) in packages)
         {
             try
             {
                 var rows = reference is null ? null
                     : ReferenceData.LoadCsv(reference, ModelPackage.ReadManifest(p).Input.Features.Select(f => f.Name).ToArray());
-                models.Add(PackageModels.Load(p, backend, referenceRows: rows));
+                ServedModel Load() => PackageModels.Load(p, backend, referenceRows: rows);
+                models.Add(Load());
+                loaders.Add((p, Load));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 Console.Error.WriteLine($"error: cannot serve {p}: {e.Message}");
-                return 3;
+                return ExitConfig;
             }
         }
-        await using var server = await ModelServer.StartAsync(options, models.ToArray());
+
+        ModelServer server;
+        try { server = await ModelServer.StartAsync(options, models.ToArray()); }
+        catch (Exception e) when (e is Microsoft.AspNetCore.Connections.AddressInUseException
+            || e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+        {
+            Console.Error.WriteLine($"error: cannot listen on {string.Join(", ", options.Urls)}: {e.Message.Split('\n')[0]}");
+            return ExitBind;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            // https without --cert and without a development certificate, or an unwritable --log.
+            Console.Error.WriteLine("error: " + e.Message.Split('\n')[0]);
+            return ExitConfig;
+        }
+        await using var running = server;
         Console.WriteLine($"NotebookKit model server listening on {string.Join(", ", server.Addresses)}");
         foreach (var m in models)
             Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}" +
                 (m.ReferenceRows is { } r ? $"; drift against {r.Count} reference rows: GET /v2/models/{m.Name}/drift" : ""));
-        var stop = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        var watchers = loaders.Select(l => new PackageWatcher(server, l.Directory, l.Load, watch ? null : Timeout.InfiniteTimeSpan)).ToList();
+
+        // SIGTERM (docker, systemd, Kubernetes), SIGINT and SIGQUIT drain and exit 0; SIGHUP reloads every package.
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            foreach (var w in watchers) _ = w.ReloadAsync();
+        });
         await stop.Task;
         Console.WriteLine("Shutting down: finishing in-flight requests...");
+        foreach (var w in watchers) await w.DisposeAsync();
         await server.StopAsync();
         return 0;
     }
+
+    public const int ExitUsage = 2, ExitConfig = 3, ExitBind = 4;
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using NotebookKit.Export;
 
@@ -107,5 +108,93 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, server.ExitCode);
         Assert.StartsWith("error: ", error);
         Assert.Contains("usage:", error);
+    }
+
+    [DllImport("libc", SetLastError = true)] static extern int kill(int pid, int signal);
+    const int SigHup = 1, SigTerm = 15;
+
+    static async Task WaitForBanner(Process server)
+    {
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < until)
+        {
+            var line = await server.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
+            if (line is null || line.Contains("POST /predict")) return;
+        }
+    }
+
+    /// <summary>SIGTERM under load: in-flight requests finish (every answer is a 200), the process exits 0 within 5 s;
+    /// SIGHUP before it reloads instead of killing the process.</summary>
+    [Fact]
+    public async Task Sigterm_under_load_drains_and_exits_0_within_5_s_and_sighup_does_not_kill()
+    {
+        string url = $"http://127.0.0.1:{FreePort()}";
+        using var server = Start("--model", Package, "--urls", url);
+        try
+        {
+            await WaitForBanner(server);
+            using var client = new HttpClient { BaseAddress = new Uri(url) };
+            Assert.Equal(200, (await Bodies.Post(client, "/predict", Bodies.Predict(Models.Rows[0]))).Status);
+            Assert.Equal(0, kill(server.Id, SigHup));
+            await Task.Delay(1000);
+            Assert.False(server.HasExited, "SIGHUP killed the server");
+
+            int ok = 0, bad = 0;
+            using var stop = new CancellationTokenSource();
+            var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        var (status, _) = await Bodies.Post(client, "/predict", Bodies.Predict(Models.Rows[0]));
+                        if (status == 200) Interlocked.Increment(ref ok); else Interlocked.Increment(ref bad);
+                    }
+                    catch (HttpRequestException) { await Task.Delay(10); } // refused once the listener is closed
+                }
+            })).ToArray();
+            await Task.Delay(1000);
+            var signalled = Stopwatch.StartNew();
+            Assert.Equal(0, kill(server.Id, SigTerm));
+            Assert.True(server.WaitForExit(5000), "still running 5 s after SIGTERM");
+            Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(5));
+            stop.Cancel();
+            await Task.WhenAll(load);
+            Assert.Equal(0, server.ExitCode);
+            Assert.Equal(0, bad);
+            Assert.True(ok > 20, $"only {ok} requests before the signal");
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Operator_mistakes_exit_with_one_line_and_a_documented_code()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        int port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        var cases = new (string[] Args, int Code, string Says)[]
+        {
+            (["--model", Package, "--urls", $"http://127.0.0.1:{port}"], 4, "cannot listen"),
+            (["--model", Package, "--urls", "http://example.com:8080"], 2, "not an IP address"),
+            (["--model", Package, "--urls", "127.0.0.1:8080"], 2, "URL"),
+            (["--model", Package, "--threads", "0"], 2, "--threads"),
+            (["--model", Package, "--max-body-bytes", "99999999999999"], 2, "MaxBodyBytes"),
+            (["--model", Package, "--urls", $"http://127.0.0.1:{FreePort()}", "--log", "/proc/nbkit/requests.jsonl"], 3, "error:"),
+        };
+        foreach (var (args, code, says) in cases)
+        {
+            using var server = Start(args);
+            var error = await server.StandardError.ReadToEndAsync();
+            await server.WaitForExitAsync();
+            Assert.True(code == server.ExitCode, $"{string.Join(' ', args)}: exit {server.ExitCode}, {error}");
+            Assert.StartsWith("error: ", error);
+            Assert.Contains(says, error);
+            Assert.DoesNotContain("   at ", error); // no stack trace
+        }
     }
 }

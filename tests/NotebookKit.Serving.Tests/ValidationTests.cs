@@ -94,6 +94,7 @@ public sealed class ValidationTests : IAsyncLifetime
     {
         using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(new string('[', 70 * 1024))));
         content.Headers.ContentLength = null;
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = content };
         request.Headers.TransferEncodingChunked = true;
         using var response = await client.SendAsync(request);

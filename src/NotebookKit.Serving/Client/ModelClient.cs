@@ -118,7 +118,7 @@ public sealed class ModelClient : IDisposable
         var predictions = reply.Body!["predictions"]!.AsArray();
         var classes = predictions.Select(p => (int)p!["class"]!).ToArray();
         var probabilities = predictions.Select(p => p!["probabilities"]!.AsObject().Select(kv => (float)kv.Value!).ToArray()).ToArray();
-        return new Prediction((string)reply.Body["id"]!, classes, probabilities);
+        return new Prediction((string)(reply.Body["feedback_id"] ?? reply.Body["id"])!, classes, probabilities);
     }
 
     /// <summary>Predicts through the Open Inference Protocol endpoint; the predicted classes, in row order.</summary>

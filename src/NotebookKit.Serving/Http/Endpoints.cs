@@ -39,9 +39,11 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             error = e.Message;
             await WriteError(ctx, e.StatusCode, "body", e.StatusCode == 413 ? $"The request body exceeds the limit of {options.MaxBodyBytes} bytes." : "Bad request: " + e.Message);
         }
-        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (ClientWentAway(ctx, e))
         {
+            // A client that resets mid-body is not a server error: counted as 499 (as nginx does), no stack trace.
             error = "client went away";
+            ctx.Response.StatusCode = ClientClosed;
         }
         catch (Exception e)
         {
@@ -61,6 +63,14 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             log.Write(new RequestLogEntry(DateTimeOffset.UtcNow, endpoint, model, version, status, seconds * 1000, rows, classes, error, inputs));
         }
     }
+
+    /// <summary>Status counted for a request whose client went away before the answer (nginx's convention).</summary>
+    public const int ClientClosed = 499;
+
+    static bool ClientWentAway(HttpContext ctx, Exception e) =>
+        ctx.RequestAborted.IsCancellationRequested
+        || e is Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException
+        || (e is IOException && e.InnerException is Microsoft.AspNetCore.Connections.ConnectionResetException);
 
     sealed record LogInfo(string Model, string Version, int Rows, int[] Classes, float[][]? Inputs);
 
@@ -94,32 +104,75 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     void RequireKey(HttpContext ctx)
     {
         if (apiKey is null) return;
+        CheckKey(ctx);
+    }
+
+    /// <summary>/metrics and drift: behind the key too unless <see cref="ServingOptions.OpenOperations"/>.</summary>
+    void RequireOperationsKey(HttpContext ctx)
+    {
+        if (apiKey is null || options.OpenOperations) return;
+        CheckKey(ctx);
+    }
+
+    void CheckKey(HttpContext ctx)
+    {
         var given = ctx.Request.Headers[options.ApiKeyHeader].ToString();
         var bytes = Encoding.UTF8.GetBytes(given);
         if (given.Length == 0 || !CryptographicOperations.FixedTimeEquals(bytes, apiKey))
             throw new BadInputException(401, options.ApiKeyHeader, given.Length == 0 ? "Missing API key header." : "Wrong API key.");
     }
 
-    async Task<ReadOnlyMemory<byte>> ReadBody(HttpContext ctx)
+    /// <summary>A request body in a pooled buffer (a flood of large bodies does not churn the large-object heap);
+    /// dispose returns the buffer, after the JsonDocument reading it is gone.</summary>
+    sealed class Body(byte[] buffer, int length) : IDisposable
     {
+        byte[]? buffer = buffer;
+        public ReadOnlyMemory<byte> Memory => buffer.AsMemory(0, length);
+        public void Dispose() { if (Interlocked.Exchange(ref buffer, null) is { } b) ArrayPool<byte>.Shared.Return(b); }
+    }
+
+    /// <summary>A JSON request body: Content-Type application/json (or +json; 415 otherwise), at most MaxBodyBytes.</summary>
+    async Task<Body> ReadBody(HttpContext ctx)
+    {
+        var type = ctx.Request.ContentType;
+        if (type is null || !(Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out var media)
+                && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))))
+            throw new BadInputException(415, "Content-Type", $"Send JSON with Content-Type: application/json (got '{InputParser.Clip(type ?? "none")}').");
         long max = options.MaxBodyBytes;
         if (ctx.Request.ContentLength is long declared && declared > max)
             throw new BadInputException(413, "body", $"The request body ({declared} bytes) exceeds the limit of {max} bytes.");
-        var buffer = new byte[ctx.Request.ContentLength is long n and > 0 ? n : 4096];
+        var buffer = ArrayPool<byte>.Shared.Rent((int)(ctx.Request.ContentLength is long n and > 0 ? n : 4096));
         int total = 0;
-        while (true)
+        try
         {
-            if (total == buffer.Length)
+            while (true)
             {
-                if (buffer.Length >= max + 1) throw new BadInputException(413, "body", $"The request body exceeds the limit of {max} bytes.");
-                Array.Resize(ref buffer, (int)Math.Min(max + 1, buffer.Length * 2L));
+                if (total == buffer.Length)
+                {
+                    if (buffer.Length >= max + 1) throw new BadInputException(413, "body", $"The request body exceeds the limit of {max} bytes.");
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(max + 1, buffer.Length * 2L));
+                    buffer.AsSpan(0, total).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                int read;
+                try { read = await ctx.Request.Body.ReadAsync(buffer.AsMemory(total), ctx.RequestAborted); }
+                catch (IOException e) when (!ClientWentAway(ctx, e))
+                {
+                    // Kestrel's framing errors (an overflowing chunk size, "Bad chunk size data") are the client's.
+                    throw new BadInputException(400, "body", "Malformed request body: " + e.Message);
+                }
+                if (read == 0) break;
+                total += read;
+                if (total > max) throw new BadInputException(413, "body", $"The request body exceeds the limit of {max} bytes.");
             }
-            int read = await ctx.Request.Body.ReadAsync(buffer.AsMemory(total), ctx.RequestAborted);
-            if (read == 0) break;
-            total += read;
-            if (total > max) throw new BadInputException(413, "body", $"The request body exceeds the limit of {max} bytes.");
         }
-        return buffer.AsMemory(0, total);
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+        return new Body(buffer, total);
     }
 
     ModelLease Lease(string name, string? version)
@@ -143,7 +196,18 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         }
     }
 
-    int[] Classify(ModelVersion v, float[] probabilities, int rows, string id)
+    /// <summary>A row whose inputs are finite but huge (3e38) can make the model output NaN or infinity: the whole
+    /// request is refused (422) naming the first such row, and nothing is stored for feedback.</summary>
+    static void CheckFinite(float[] probabilities, int rows, int k, Func<int, string> rowField)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < k; c++)
+                if (!float.IsFinite(probabilities[r * k + c]))
+                    throw new BadInputException(422, rowField(r),
+                        "The model's output for this row is not a finite number (inputs far outside the training range); the request is refused, no row is answered.");
+    }
+
+    (int[] Classes, string FeedbackId) Classify(ModelVersion v, float[] probabilities, int rows)
     {
         var m = v.Model;
         int k = m.ClassNames.Count;
@@ -164,8 +228,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             counters[best].Inc();
             if (k >= 2) positive[r] = probabilities[r * k + 1];
         }
-        feedback.Add(id, new StoredPrediction(m.Name, m.Version, classes, positive));
-        return classes;
+        return (classes, feedback.Add(new StoredPrediction(m.Name, m.Version, classes, positive)));
     }
 
     void NoteForLog(HttpContext ctx, ModelVersion v, ParsedInput input, int[] classes)
@@ -186,17 +249,17 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         RequireKey(ctx);
         var name = (string)ctx.Request.RouteValues["name"]!;
         var version = ctx.Request.RouteValues.TryGetValue("version", out var vv) ? (string?)vv : null;
-        var body = await ReadBody(ctx);
+        using var body = await ReadBody(ctx);
         using var lease = Lease(name, version);
         var v = lease.Version;
         ParsedInput input;
-        using (var doc = InputParser.ParseJson(body))
+        using (var doc = InputParser.ParseJson(body.Memory))
             input = InputParser.ParseInfer(doc.RootElement, v.Model.FeatureNames.Count, options.MaxRowsPerRequest);
         var probabilities = await Run(ctx, v, input);
-        var id = input.Id ?? feedback.NextId();
-        var classes = Classify(v, probabilities, input.Rows, id);
-        NoteForLog(ctx, v, input, classes);
         int k = v.Model.ClassNames.Count;
+        CheckFinite(probabilities, input.Rows, k, r => $"inputs[0].data[{r}]");
+        var (classes, feedbackId) = Classify(v, probabilities, input.Rows);
+        NoteForLog(ctx, v, input, classes);
 
         var buffer = new ArrayBufferWriter<byte>(128 + input.Rows * (k * 14 + 4));
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -204,7 +267,8 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             w.WriteStartObject();
             w.WriteString("model_name", v.Model.Name);
             w.WriteString("model_version", v.Model.Version);
-            w.WriteString("id", id);
+            w.WriteString("id", input.Id ?? feedbackId);
+            w.WriteString("feedback_id", feedbackId);
             w.WriteStartArray("outputs");
             if (input.WantProbabilities)
             {
@@ -238,26 +302,27 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     {
         ctx.Items["endpoint"] = "predict";
         RequireKey(ctx);
-        var body = await ReadBody(ctx);
+        using var body = await ReadBody(ctx);
         string? name = ctx.Request.Query["model"].FirstOrDefault() ?? (registry.Names.Count == 1 ? registry.Names.First() : null);
         if (name is null) throw new BadInputException(400, "model", $"Several models are loaded; name one with ?model= ({string.Join(", ", registry.Names)}).");
         using var lease = Lease(name, ctx.Request.Query["version"].FirstOrDefault());
         var v = lease.Version;
         ParsedInput input;
-        using (var doc = InputParser.ParseJson(body))
+        using (var doc = InputParser.ParseJson(body.Memory))
             input = InputParser.ParseRows(doc.RootElement, v.Model.FeatureNames, FeatureIndex(v), options.MaxRowsPerRequest);
         var probabilities = await Run(ctx, v, input);
-        var id = input.Id ?? feedback.NextId();
-        var classes = Classify(v, probabilities, input.Rows, id);
-        NoteForLog(ctx, v, input, classes);
         var names = v.Model.ClassNames;
         int k = names.Count;
+        CheckFinite(probabilities, input.Rows, k, r => $"rows[{r}]");
+        var (classes, feedbackId) = Classify(v, probabilities, input.Rows);
+        NoteForLog(ctx, v, input, classes);
 
         var buffer = new ArrayBufferWriter<byte>(128 + input.Rows * (k * 24 + 48));
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();
-            w.WriteString("id", id);
+            w.WriteString("id", input.Id ?? feedbackId);
+            w.WriteString("feedback_id", feedbackId);
             w.WriteString("model", v.Model.Name);
             w.WriteString("version", v.Model.Version);
             w.WriteStartArray("predictions");
@@ -286,10 +351,10 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         ctx.Items["endpoint"] = "feedback";
         RequireKey(ctx);
         var name = (string)ctx.Request.RouteValues["name"]!;
-        var body = await ReadBody(ctx);
+        using var body = await ReadBody(ctx);
         var current = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
         var quality = registry.Quality(name)!;
-        using var doc = InputParser.ParseJson(body);
+        using var doc = InputParser.ParseJson(body.Memory);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("feedback", out var items) || items.ValueKind != JsonValueKind.Array)
             throw new BadInputException(400, "feedback", "Expected {\"feedback\": [{\"id\": ..., \"row\": 0, \"label\": class name or index}, ...]}.");
@@ -302,8 +367,8 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             if (item.ValueKind != JsonValueKind.Object) throw new BadInputException(400, at, "Expected an object with id, row and label.");
             if (!item.TryGetProperty("id", out var idEl) || idEl.ValueKind != JsonValueKind.String)
                 throw new BadInputException(400, at + ".id", "Missing or non-string 'id' (the id returned with the prediction).");
-            var stored = feedback.Find(idEl.GetString()!);
-            if (stored is null || stored.Model != name) throw new BadInputException(400, at + ".id", "Unknown or expired prediction id for this model.");
+            var stored = idEl.GetString()!.Length <= 64 ? feedback.Find(idEl.GetString()!) : null;
+            if (stored is null || stored.Model != name) throw new BadInputException(400, at + ".id", "Unknown or expired feedback id for this model (use the feedback_id returned with the prediction).");
             int row = 0;
             if (item.TryGetProperty("row", out var rowEl) && (rowEl.ValueKind != JsonValueKind.Number || !rowEl.TryGetInt32(out row) || row < 0 || row >= stored.Classes.Length))
                 throw new BadInputException(400, at + ".row", $"Expected a row index in 0..{stored.Classes.Length - 1}.");
@@ -389,9 +454,10 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     public async Task Drift(HttpContext ctx)
     {
         ctx.Items["endpoint"] = "drift";
+        RequireOperationsKey(ctx);
         var name = (string)ctx.Request.RouteValues["name"]!;
         var v = registry.Current(name) ?? throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
-        var report = v.Drift?.Evaluate();
+        var report = v.DriftReport(options.DriftCacheTime);
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer))
         {
@@ -422,9 +488,10 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     public async Task MetricsText(HttpContext ctx)
     {
         ctx.Items["endpoint"] = "metrics";
+        RequireOperationsKey(ctx);
         foreach (var name in registry.Names)
             if (registry.Current(name) is { } v)
-                metrics.Refresh(name, v.Drift?.Evaluate(), registry.Quality(name)?.Compute());
+                metrics.Refresh(name, v.DriftReport(options.DriftCacheTime), registry.Quality(name)?.Compute());
         ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await metrics.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted);
     }
@@ -445,7 +512,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     {
         ctx.Items["endpoint"] = "health";
         var name = (string)ctx.Request.RouteValues["name"]!;
-        return registry.Current(name) is not null ? WriteRaw(ctx, 200, "{\"ready\":true}"u8.ToArray())
+        return registry.Current(name) is { } v ? WriteRaw(ctx, 200, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { ready = true, version = v.Model.Version, loaded_utc = v.LoadedAt.ToString("O") })))
             : throw new BadInputException(404, "name", $"No model named '{InputParser.Clip(name)}'.");
     }
 

@@ -20,11 +20,66 @@ public static class InputParser
         if (body.Length == 0) throw new BadInputException(400, "body", "The request body is empty; send a JSON object.");
         // JsonDocument checks UTF-8 only when a string is read; check it all now so no read can fail later.
         if (!System.Text.Unicode.Utf8.IsValid(body.Span)) throw new BadInputException(400, "body", "The request body is not valid UTF-8.");
-        try { return JsonDocument.Parse(body, DocumentOptions); }
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(body, DocumentOptions); }
         catch (JsonException e)
         {
             throw new BadInputException(400, "body", $"Malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {FirstSentence(e.Message)}");
         }
+        // Escapes such as "\ud800" are valid JSON but not valid UTF-16; reading one throws. Bodies without a surrogate
+        // escape (nearly all) skip the walk that names the field.
+        if (MayHoldSurrogateEscape(body.Span) && FirstBadString(doc.RootElement, "") is { } field)
+        {
+            doc.Dispose();
+            throw new BadInputException(400, field, "The string holds a lone UTF-16 surrogate escape (such as \\ud800); send valid Unicode.");
+        }
+        return doc;
+    }
+
+    static bool MayHoldSurrogateEscape(ReadOnlySpan<byte> body)
+    {
+        for (int i = body.IndexOf("\\u"u8); i >= 0 && i + 3 < body.Length; )
+        {
+            if ((body[i + 2] | 0x20) == 'd' && body[i + 3] is (byte)'8' or (byte)'9' or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F')) return true;
+            int next = body[(i + 2)..].IndexOf("\\u"u8);
+            i = next < 0 ? -1 : i + 2 + next;
+        }
+        return false;
+    }
+
+    /// <summary>The path of the first string or property name that is not valid UTF-16, or null.</summary>
+    static string? FirstBadString(JsonElement e, string path)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                try { e.GetString(); return null; } catch (InvalidOperationException) { return path.Length == 0 ? "body" : path; }
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in e.EnumerateArray()) { if (FirstBadString(item, $"{path}[{i}]") is { } bad) return bad; i++; }
+                return null;
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; } catch (InvalidOperationException) { return path.Length == 0 ? "body" : path + ".<name>"; }
+                    if (FirstBadString(p.Value, path.Length == 0 ? Clip(name) : path + "." + Clip(name)) is { } bad) return bad;
+                }
+                return null;
+            default: return null;
+        }
+    }
+
+    /// <summary>A client's request id: echoed back, never stored, so bounded and plain.</summary>
+    public const int MaxIdLength = 128;
+    static string ReadId(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.String) throw new BadInputException(400, "id", "Expected a string.");
+        var id = e.GetString()!;
+        if (id.Length is 0 or > MaxIdLength) throw new BadInputException(400, "id", $"Expected 1 to {MaxIdLength} characters, got {id.Length}.");
+        foreach (char c in id)
+            if (c is < '!' or > '~') throw new BadInputException(400, "id", "Use printable ASCII without spaces (letters, digits, - _ . : /).");
+        return id;
     }
 
     /// <summary><c>{"rows": [{"feature": number, ...}, ...]}</c> (or the array alone), every feature of the schema exactly once.</summary>
@@ -40,7 +95,7 @@ public static class InputParser
             foreach (var p in root.EnumerateObject())
             {
                 if (p.NameEquals("rows")) { rows = p.Value; found = true; }
-                else if (p.NameEquals("id")) id = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : throw new BadInputException(400, "id", "Expected a string.");
+                else if (p.NameEquals("id")) id = ReadId(p.Value);
                 else throw new BadInputException(400, Clip(p.Name), "Unknown field; the body has 'rows' (and optionally 'id').");
             }
             if (!found) throw new BadInputException(400, "rows", "Missing field 'rows': an array of objects mapping feature names to numbers.");
@@ -93,7 +148,7 @@ public static class InputParser
         {
             if (p.NameEquals("inputs")) inputs = p.Value;
             else if (p.NameEquals("outputs")) outputs = p.Value;
-            else if (p.NameEquals("id")) id = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : throw new BadInputException(400, "id", "Expected a string.");
+            else if (p.NameEquals("id")) id = ReadId(p.Value);
             else if (p.NameEquals("parameters")) { if (p.Value.ValueKind != JsonValueKind.Object) throw new BadInputException(400, "parameters", "Expected an object."); }
             else throw new BadInputException(400, Clip(p.Name), "Unknown field; an inference request has id, parameters, inputs and outputs.");
         }

@@ -20,6 +20,23 @@ public sealed class ModelVersion
         Model = model; Batcher = batcher; Drift = drift;
     }
 
+    (long At, long Rows, DriftReport? Report)? cached;
+
+    /// <summary>The drift report, shared by /metrics and /drift: recomputed only when new rows arrived, and then at
+    /// most once per <paramref name="maxAge"/> (0: always fresh), so scrapers do not each pay a PSI/KS pass.</summary>
+    public DriftReport? DriftReport(TimeSpan maxAge)
+    {
+        if (Drift is null) return null;
+        lock (Drift)
+        {
+            long rows = Drift.RowsSeen;
+            if (cached is { } c && (c.Rows == rows || System.Diagnostics.Stopwatch.GetElapsedTime(c.At) < maxAge)) return c.Report;
+            var report = Drift.Evaluate();
+            cached = (System.Diagnostics.Stopwatch.GetTimestamp(), rows, report);
+            return report;
+        }
+    }
+
     /// <summary>Takes a lease for one request; false when the version is retired (the caller looks again).</summary>
     internal bool TryAcquire()
     {

@@ -16,27 +16,45 @@ public sealed class RequestLog : IAsyncDisposable
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
     readonly Channel<RequestLogEntry> queue = Channel.CreateBounded<RequestLogEntry>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     readonly double sampleRate;
+    readonly int maxErrorsPerSecond;
+    readonly FileStream stream;
     readonly Task writer;
+    long errorSecond, errorsThisSecond, suppressed;
 
     public string Path { get; }
+    /// <summary>Errors not written because of the per-second cap.</summary>
+    public long SuppressedErrors => Interlocked.Read(ref suppressed);
 
-    public RequestLog(string path, double sampleRate)
+    /// <summary>Opens (appends to) the file now, so an unwritable path fails at start with an IOException or
+    /// UnauthorizedAccessException, not later in the background.</summary>
+    public RequestLog(string path, double sampleRate, int maxErrorsPerSecond = 20)
     {
         Path = path;
         this.sampleRate = sampleRate;
+        this.maxErrorsPerSecond = maxErrorsPerSecond;
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
+        stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         writer = Task.Run(WriteAll);
     }
 
-    /// <summary>Whether to log this request: errors always, the rest with probability sampleRate.</summary>
-    public bool Sample(int status) => status >= 400 || sampleRate >= 1 || (sampleRate > 0 && Random.Shared.NextDouble() < sampleRate);
+    /// <summary>Whether to log this request: successes with probability sampleRate, errors up to maxErrorsPerSecond
+    /// (a flood of bad requests cannot fill the disk).</summary>
+    public bool Sample(int status)
+    {
+        bool sampled = sampleRate >= 1 || (sampleRate > 0 && Random.Shared.NextDouble() < sampleRate);
+        if (status < 400) return sampled;
+        long second = Environment.TickCount64 / 1000;
+        if (Interlocked.Exchange(ref errorSecond, second) != second) Interlocked.Exchange(ref errorsThisSecond, 0);
+        if (Interlocked.Increment(ref errorsThisSecond) <= maxErrorsPerSecond) return true;
+        Interlocked.Increment(ref suppressed);
+        return false;
+    }
 
     public void Write(RequestLogEntry entry) => queue.Writer.TryWrite(entry);
 
     async Task WriteAll()
     {
-        await using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         await using var text = new StreamWriter(stream);
         await foreach (var e in queue.Reader.ReadAllAsync())
         {
