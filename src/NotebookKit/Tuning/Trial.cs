@@ -39,15 +39,22 @@ public sealed class Trial
 
     /// <summary>A float in [low, high]; log-uniform with <paramref name="log"/>; on low + k·step with <paramref name="step"/>.</summary>
     public double SuggestFloat(string name, double low, double high, bool log = false, double? step = null) =>
-        (double)Suggest(name, new FloatDistribution(low, high, log, step));
+        (double)Suggest(name, Named(name, () => new FloatDistribution(low, high, log, step)));
 
     /// <summary>An integer in [low, high] on low + k·step; log-scaled with <paramref name="log"/>.</summary>
     public int SuggestInt(string name, int low, int high, bool log = false, int step = 1) =>
-        (int)Suggest(name, new IntDistribution(low, high, log, step));
+        (int)Suggest(name, Named(name, () => new IntDistribution(low, high, log, step)));
 
     /// <summary>One of <paramref name="choices"/>.</summary>
     public T SuggestCategorical<T>(string name, params T[] choices) =>
-        (T)Suggest(name, new CategoricalDistribution(choices.Cast<object?>()))!;
+        (T)Suggest(name, Named(name, () => new CategoricalDistribution(choices.Cast<object?>())))!;
+
+    /// <summary>A distribution whose invalid settings are reported with the parameter's name.</summary>
+    static Distribution Named(string name, Func<Distribution> make)
+    {
+        try { return make(); }
+        catch (ArgumentException e) { throw new ArgumentException($"Parameter '{name}': {e.Message}", e.ParamName, e); }
+    }
 
     object Suggest(string name, Distribution distribution)
     {
