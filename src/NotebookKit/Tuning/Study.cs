@@ -214,7 +214,7 @@ public sealed class Study
     /// (<see cref="FrozenTrial.Error"/>, and <see cref="FrozenTrial.Exception"/> in this process); when caught the study
     /// goes on, otherwise every worker stops starting trials and Optimize throws a <see cref="TrialFailedException"/>.
     /// A storage error (the database unreachable or locked) fails nothing it cannot write: when caught the worker
-    /// pauses and tries again, and stops after three in a row; uncaught, Optimize throws it (a
+    /// pauses (half a second, then a second) and tries again, and stops at the third in a row; uncaught, Optimize throws it (a
     /// <see cref="StudyStorageException"/> naming the database). A trial that another worker failed in the meantime
     /// (its heartbeat had stopped for longer than the grace period) is never an error: its result here is kept in the
     /// system attribute "late_result", a warning says so, and the study goes on. An exception thrown by
@@ -257,7 +257,8 @@ public sealed class Study
                 }
                 catch (Exception) when (catchExceptions && ++storageErrors < 3)
                 {
-                    Thread.Sleep(TimeSpan.FromSeconds(storageErrors)); // the storage may be restarting: pause, then try again
+                    if (nTrials is not null) Interlocked.Decrement(ref started); // no trial was started
+                    Thread.Sleep(TimeSpan.FromSeconds(0.5 * storageErrors)); // the storage may be restarting: pause, then try again
                     continue;
                 }
                 storageErrors = 0;

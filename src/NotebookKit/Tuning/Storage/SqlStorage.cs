@@ -96,18 +96,19 @@ public abstract class SqlStorage : IStudyStorage
         catch (DbException e) { throw Describe(e); }
     }
 
-    void Guard(Action operation) => Guard(() => { operation(); return 0; });
+    protected void Guard(Action operation) => Guard(() => { operation(); return 0; });
 
     /// <summary>Fails clearly when the tables were made by another program (for example an Optuna database, whose
-    /// studies and trials tables have other columns), instead of "no such column" on the first query.</summary>
-    protected void CheckTables(DbConnection c)
+    /// studies and trials tables have other columns), instead of "no such column" on the first query. Called in the
+    /// transaction that creates the tables, so a foreign database is left as it was.</summary>
+    protected void CheckTables(DbConnection c, DbTransaction t)
     {
         try
         {
-            Scalar(c, null, "SELECT COUNT(*) FROM studies WHERE id IS NULL AND name IS NULL AND direction IS NULL");
-            Scalar(c, null, "SELECT COUNT(*) FROM trials WHERE id IS NULL AND study_id IS NULL AND number IS NULL AND state IS NULL "
+            Scalar(c, t, "SELECT COUNT(*) FROM studies WHERE id IS NULL AND name IS NULL AND direction IS NULL");
+            Scalar(c, t, "SELECT COUNT(*) FROM trials WHERE id IS NULL AND study_id IS NULL AND number IS NULL AND state IS NULL "
                 + "AND value IS NULL AND error IS NULL AND start IS NULL AND complete IS NULL AND owner IS NULL AND heartbeat IS NULL");
-            Scalar(c, null, "SELECT COUNT(*) FROM attrs WHERE trial_id IS NULL AND system IS NULL AND key IS NULL AND value IS NULL");
+            Scalar(c, t, "SELECT COUNT(*) FROM attrs WHERE trial_id IS NULL AND system IS NULL AND key IS NULL AND value IS NULL");
         }
         catch (DbException e)
         {
@@ -188,6 +189,8 @@ public abstract class SqlStorage : IStudyStorage
         lock (gate) return Guard(() =>
         {
             using var c = Open();
+            // Resuming is the common case among many workers: a read, without taking the write lock.
+            if (loadIfExists && ReadStudy(c, null, name) is var (found, kept) && kept == direction) return found;
             using var t = BeginWrite(c);
             LockStudy(c, t, 0); // study 0 never exists: this lock serialises creating studies
             if (ReadStudy(c, t, name) is var (id, stored))
@@ -417,7 +420,7 @@ public abstract class SqlStorage : IStudyStorage
     static object? Plain(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt32(out int i) ? i : e.GetDouble(),
+        JsonValueKind.Number => e.TryGetInt32(out int i) ? (object)i : e.GetDouble(), // an int stays an int, not 5.0
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)),

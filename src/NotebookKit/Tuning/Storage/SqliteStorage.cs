@@ -33,8 +33,14 @@ public sealed class SqliteStorage : SqlStorage
             DataSource = Path, DefaultTimeout = (int)BusyTimeout.TotalSeconds, Pooling = false,
         }.ToString();
         using var c = Open();
-        Guard(() => Exec(c, null, "PRAGMA journal_mode=WAL;" + Schema("INTEGER")));
-        CheckTables(c);
+        Guard(() =>
+        {
+            Exec(c, null, "PRAGMA journal_mode=WAL;");
+            using var t = BeginWrite(c);
+            Exec(c, t, Schema("INTEGER"));
+            CheckTables(c, t);
+            t.Commit();
+        });
     }
 
     protected override DbConnection Open()
@@ -58,8 +64,31 @@ public sealed class SqliteStorage : SqlStorage
             + $"{BusyTimeout.TotalSeconds:0} s (a stuck worker, or a tool with the file open in a transaction).", e)
         : new StudyStorageException($"SQLite storage {Path}: {e.Message.ReplaceLineEndings(" ")}", e);
 
-    // BEGIN IMMEDIATE: the write lock is taken at once, so no two writers ever interleave.
-    protected override DbTransaction BeginWrite(DbConnection c) => ((SqliteConnection)c).BeginTransaction(deferred: false);
+    /// <summary>
+    /// BEGIN IMMEDIATE: the write lock is taken at once, so no two writers ever interleave. A wait that times out while
+    /// other connections kept committing is contention (many workers on a busy machine), not a stuck lock: it is
+    /// waited again, up to <see cref="ContendedWaits"/> times. Only a lock held with no commit for a whole
+    /// <see cref="BusyTimeout"/> fails at once.
+    /// </summary>
+    protected override DbTransaction BeginWrite(DbConnection c)
+    {
+        var sqlite = (SqliteConnection)c;
+        long seen = DataVersion(sqlite);
+        for (int wait = 1; ; wait++)
+        {
+            try { return sqlite.BeginTransaction(deferred: false); }
+            catch (SqliteException e) when (e.SqliteErrorCode == 5 && wait < ContendedWaits && DataVersion(sqlite) is var now && now != seen)
+            {
+                seen = now;
+            }
+        }
+    }
+
+    /// <summary>How many busy timeouts in a row a writer waits out while others commit.</summary>
+    const int ContendedWaits = 12;
+
+    // Changes whenever another connection commits to the file.
+    static long DataVersion(SqliteConnection c) => Convert.ToInt64(Scalar(c, null, "PRAGMA data_version"), System.Globalization.CultureInfo.InvariantCulture);
     protected override DbTransaction BeginRead(DbConnection c) => ((SqliteConnection)c).BeginTransaction(deferred: true);
     protected override void LockStudy(DbConnection c, DbTransaction t, int studyId) { }
     protected override string NowSql => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
