@@ -55,9 +55,9 @@ public class StorageTests : IDisposable
         var fresh = storage.StartTrial(id);
         Assert.Equal(queued + 1, fresh.Number);
         storage.FinishTrial(id, claimed.Number, TrialState.Complete, 0.25, null);
-        var e = Assert.Throws<InvalidOperationException>(() => storage.FinishTrial(id, claimed.Number, TrialState.Failed, null, "late"));
+        var e = Assert.Throws<TrialNotRunningException>(() => storage.FinishTrial(id, claimed.Number, TrialState.Failed, null, "late"));
         Assert.Contains("not Running", e.Message);
-        Assert.Throws<InvalidOperationException>(() => storage.SetIntermediate(id, claimed.Number, 1, 0.5));
+        Assert.Throws<TrialNotRunningException>(() => storage.SetIntermediate(id, claimed.Number, 1, 0.5));
         Assert.Equal(0.25, storage.GetTrials(id)[0].Value);
     }
 
