@@ -1,14 +1,14 @@
 using System.Globalization;
 using NotebookKit.Tuning;
 
-// Usage: NotebookKit.TuningWorker <storage URL> <study name> <trials> <sleep ms>[,<later sleep ms>] [--until-complete N]
-// Minimises (x - 2)^2 with random search, sleeping in each trial so a test can kill or stop it mid-trial (the
-// first trial sleeps the first number, later ones the second if given). Prints
+// Usage: NotebookKit.TuningWorker <storage URL> <study name> <trials> <sleep ms>[,<sleep ms>...] [--until-complete N]
+// Minimises (x - 2)^2 with random search, sleeping in each trial so a test can kill or stop it mid-trial (trial i
+// of this process sleeps the i-th number, and every later one the last). Prints
 // "ready", one "trial <number> <state> <value>" line per trial it finished (what the test checks the storage
 // against), the kit's warnings, and "done". Heartbeat and retry settings come with the storage URL.
 if (args.Length is not (4 or 6) || (args.Length == 6 && args[4] != "--until-complete"))
 {
-    Console.Error.WriteLine("usage: NotebookKit.TuningWorker <storage URL> <study name> <trials> <sleep ms>[,<later sleep ms>] [--until-complete N]");
+    Console.Error.WriteLine("usage: NotebookKit.TuningWorker <storage URL> <study name> <trials> <sleep ms>[,<sleep ms>...] [--until-complete N]");
     return 2;
 }
 int trials = int.Parse(args[2], CultureInfo.InvariantCulture);

@@ -65,7 +65,8 @@ public class StorageTests : IDisposable
     public void AKilledWorkerLeavesFinishedTrialsKeptAndItsRunningTrialFailed(string kind)
     {
         string url = Url(kind);
-        using var worker = TestStores.StartWorker(url, "killed", trials: 1000, sleepMs: 150);
+        // Four short trials, then one that lasts until the kill: the kill always lands mid-trial.
+        using var worker = TestStores.StartWorker(url, "killed", trials: 1000, sleeps: "150,150,150,150,60000");
         var storage = Open(kind);
         var clock = Stopwatch.StartNew();
         Study? watch = null;

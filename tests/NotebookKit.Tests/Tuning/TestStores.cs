@@ -68,9 +68,12 @@ sealed class TestStores : IDisposable
     /// <summary>Starts tests/NotebookKit.TuningWorker on <paramref name="url"/>; in a UTS namespace of its own with
     /// the host name <paramref name="host"/> when one is given (a worker "on another machine").</summary>
     public static Worker StartWorker(string url, string study, int trials, int sleepMs, int? untilComplete = null, string? host = null,
-        int? laterSleepMs = null)
+        int? laterSleepMs = null) => StartWorker(url, study, trials, sleepMs + (laterSleepMs is int l ? "," + l : ""), untilComplete, host);
+
+    /// <summary>As above, with the worker's sleeps spelled out: trial i sleeps the i-th number (the last for all after).</summary>
+    public static Worker StartWorker(string url, string study, int trials, string sleeps, int? untilComplete = null, string? host = null)
     {
-        var args = new List<string> { WorkerDll(), url, study, trials.ToString(), sleepMs + (laterSleepMs is int l ? "," + l : "") };
+        var args = new List<string> { WorkerDll(), url, study, trials.ToString(), sleeps };
         if (untilComplete is int n) args.AddRange(["--until-complete", n.ToString()]);
         var start = new ProcessStartInfo(host is null ? "dotnet" : "unshare")
         {
