@@ -5,38 +5,62 @@ using NotebookKit.Serving.Backends;
 namespace NotebookKit.Serving.Operations;
 
 /// <summary>
-/// Dynamic micro-batching: requests queue; one worker takes the first, then everything already queued, then waits
-/// for more only while the first request is younger than <c>budget</c>, up to <c>maxRows</c> rows; runs the backend
-/// once on the concatenated rows and hands each request its slice. A zero budget batches only what piled up while
-/// the previous batch ran, so a lone request never waits.
+/// Dynamic micro-batching. With a zero budget (the default) a request that finds the backend idle and nothing queued
+/// runs its rows at once on its own thread: no queue, no hand-over to another thread, no wait. Requests that arrive
+/// while the backend is busy queue; one worker takes everything queued (up to <c>maxRows</c> rows), runs the backend
+/// once on the concatenated rows and hands each request its slice. A positive budget queues every request and lets
+/// the first of a batch wait up to <c>budget</c> for others to join.
 /// </summary>
 public sealed class MicroBatcher : IAsyncDisposable
 {
     sealed record Job(float[] Data, int Rows, long Enqueued, TaskCompletionSource<float[]> Done);
 
     readonly Channel<Job> queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    // Held while the backend runs: by a request running its own rows, or by the worker running a batch.
+    readonly SemaphoreSlim backendGate = new(1, 1);
     readonly IModelBackend backend;
     readonly TimeSpan budget;
     readonly int maxRows;
     readonly Action<int>? onBatch;
     readonly Action<float[], int>? onRows;
     readonly Task worker;
+    int queued; // jobs written and not yet taken by the worker (the single-reader channel cannot count)
+    volatile bool retired;
 
     /// <param name="onBatch">Called with each batch's row count (for metrics).</param>
-    /// <param name="onRows">Called with each batch's inputs (for drift monitoring), on the worker thread.</param>
+    /// <param name="onRows">Called with each batch's inputs (for drift monitoring), one batch at a time.</param>
     public MicroBatcher(IModelBackend backend, TimeSpan budget, int maxRows, Action<int>? onBatch = null, Action<float[], int>? onRows = null)
     {
         if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows));
         this.backend = backend; this.budget = budget; this.maxRows = maxRows; this.onBatch = onBatch; this.onRows = onRows;
-        worker = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        worker = Task.Run(Run);
     }
 
-    /// <summary>Queues rows (row-major) and completes with their probabilities.</summary>
+    /// <summary>Runs rows (row-major) and completes with their probabilities: at once when the backend is idle and
+    /// nothing is queued (the task is then already complete), else in the next batch.</summary>
     public Task<float[]> PredictAsync(float[] rowMajor, int rows)
     {
+        if (retired) throw Retired();
+        if (budget == TimeSpan.Zero && Volatile.Read(ref queued) == 0 && backendGate.Wait(0))
+        {
+            try { return Task.FromResult(RunBackend(rowMajor, rows)); }
+            catch (Exception e) { return Task.FromException<float[]>(e); }
+            finally { backendGate.Release(); }
+        }
         var job = new Job(rowMajor, rows, Stopwatch.GetTimestamp(), new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!queue.Writer.TryWrite(job)) throw new ObjectDisposedException(nameof(MicroBatcher), "This model version has been retired.");
+        Interlocked.Increment(ref queued);
+        if (!queue.Writer.TryWrite(job)) { Interlocked.Decrement(ref queued); throw Retired(); }
         return job.Done.Task;
+    }
+
+    static ObjectDisposedException Retired() => new(nameof(MicroBatcher), "This model version has been retired.");
+
+    float[] RunBackend(float[] input, int rows)
+    {
+        var output = backend.Predict(input, rows);
+        onBatch?.Invoke(rows);
+        onRows?.Invoke(input, rows);
+        return output;
     }
 
     async Task Run()
@@ -47,7 +71,7 @@ public sealed class MicroBatcher : IAsyncDisposable
         {
             batch.Clear();
             int rows = 0;
-            while (rows < maxRows && reader.TryRead(out var job)) { batch.Add(job); rows += job.Rows; }
+            while (rows < maxRows && reader.TryRead(out var job)) { Interlocked.Decrement(ref queued); batch.Add(job); rows += job.Rows; }
             if (batch.Count == 0) continue;
             if (budget > TimeSpan.Zero)
             {
@@ -61,10 +85,12 @@ public sealed class MicroBatcher : IAsyncDisposable
                         if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break;
                     }
                     catch (OperationCanceledException) { break; }
-                    while (rows < maxRows && reader.TryRead(out var job)) { batch.Add(job); rows += job.Rows; }
+                    while (rows < maxRows && reader.TryRead(out var job)) { Interlocked.Decrement(ref queued); batch.Add(job); rows += job.Rows; }
                 }
             }
-            Execute(batch, rows);
+            await backendGate.WaitAsync().ConfigureAwait(false);
+            try { Execute(batch, rows); }
+            finally { backendGate.Release(); }
         }
     }
 
@@ -80,15 +106,13 @@ public sealed class MicroBatcher : IAsyncDisposable
                 int at = 0;
                 foreach (var j in batch) { j.Data.CopyTo(input, at); at += j.Data.Length; }
             }
-            var output = backend.Predict(input, rows);
+            var output = RunBackend(input, rows);
             int k = backend.OutputCount, offset = 0;
             foreach (var j in batch)
             {
                 j.Done.TrySetResult(batch.Count == 1 ? output : output.AsSpan(offset * k, j.Rows * k).ToArray());
                 offset += j.Rows;
             }
-            onBatch?.Invoke(rows);
-            onRows?.Invoke(input, rows);
         }
         catch (Exception e)
         {
@@ -96,10 +120,12 @@ public sealed class MicroBatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting work, finishes everything queued, then returns.</summary>
+    /// <summary>Stops accepting work, finishes everything queued and any request running its own rows, then returns.</summary>
     public async ValueTask DisposeAsync()
     {
+        retired = true;
         queue.Writer.TryComplete();
         await worker.ConfigureAwait(false);
+        await backendGate.WaitAsync().ConfigureAwait(false);
     }
 }
