@@ -6,10 +6,12 @@ namespace NotebookKit.Serving.Operations;
 
 /// <summary>
 /// Dynamic micro-batching. With a zero budget (the default) a request that finds the backend idle and nothing queued
-/// runs its rows at once on its own thread: no queue, no hand-over to another thread, no wait. Requests that arrive
-/// while the backend is busy queue; one worker takes everything queued (up to <c>maxRows</c> rows), runs the backend
-/// once on the concatenated rows and hands each request its slice. A positive budget queues every request and lets
-/// the first of a batch wait up to <c>budget</c> for others to join.
+/// runs its rows at once on its own thread: no queue, no hand-over to another thread, no wait. It does so only while
+/// the backend's last call took less than <c>inlineUnder</c>, so a slow backend (whose first call always goes through
+/// the queue) stays behind the queue, where the caller's timeout applies. Requests that arrive while the backend is
+/// busy queue; one worker takes everything queued (up to <c>maxRows</c> rows), runs the backend once on the
+/// concatenated rows and hands each request its slice. A positive budget queues every request and lets the first of
+/// a batch wait up to <c>budget</c> for others to join.
 /// </summary>
 public sealed class MicroBatcher : IAsyncDisposable
 {
@@ -24,15 +26,21 @@ public sealed class MicroBatcher : IAsyncDisposable
     readonly Action<int>? onBatch;
     readonly Action<float[], int>? onRows;
     readonly Task worker;
+    readonly long inlineUnderTicks;
+    long lastCallTicks = long.MaxValue; // Stopwatch ticks of the backend's last call; unknown before the first
     int queued; // jobs written and not yet taken by the worker (the single-reader channel cannot count)
     volatile bool retired;
 
     /// <param name="onBatch">Called with each batch's row count (for metrics).</param>
     /// <param name="onRows">Called with each batch's inputs (for drift monitoring), one batch at a time.</param>
-    public MicroBatcher(IModelBackend backend, TimeSpan budget, int maxRows, Action<int>? onBatch = null, Action<float[], int>? onRows = null)
+    /// <param name="inlineUnder">A lone request runs on its own thread while the backend's last call took less than
+    /// this (default 1 s; the server passes a tenth of its request timeout). Zero: always queue.</param>
+    public MicroBatcher(IModelBackend backend, TimeSpan budget, int maxRows, Action<int>? onBatch = null, Action<float[], int>? onRows = null,
+        TimeSpan? inlineUnder = null)
     {
         if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows));
         this.backend = backend; this.budget = budget; this.maxRows = maxRows; this.onBatch = onBatch; this.onRows = onRows;
+        inlineUnderTicks = (long)((inlineUnder ?? TimeSpan.FromSeconds(1)).TotalSeconds * Stopwatch.Frequency);
         worker = Task.Run(Run);
     }
 
@@ -41,7 +49,7 @@ public sealed class MicroBatcher : IAsyncDisposable
     public Task<float[]> PredictAsync(float[] rowMajor, int rows)
     {
         if (retired) throw Retired();
-        if (budget == TimeSpan.Zero && Volatile.Read(ref queued) == 0 && backendGate.Wait(0))
+        if (budget == TimeSpan.Zero && Volatile.Read(ref lastCallTicks) < inlineUnderTicks && Volatile.Read(ref queued) == 0 && backendGate.Wait(0))
         {
             try { return Task.FromResult(RunBackend(rowMajor, rows)); }
             catch (Exception e) { return Task.FromException<float[]>(e); }
@@ -57,7 +65,10 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     float[] RunBackend(float[] input, int rows)
     {
-        var output = backend.Predict(input, rows);
+        long start = Stopwatch.GetTimestamp();
+        float[] output;
+        try { output = backend.Predict(input, rows); }
+        finally { Volatile.Write(ref lastCallTicks, Stopwatch.GetTimestamp() - start); }
         onBatch?.Invoke(rows);
         onRows?.Invoke(input, rows);
         return output;
@@ -88,35 +99,36 @@ public sealed class MicroBatcher : IAsyncDisposable
                     while (rows < maxRows && reader.TryRead(out var job)) { Interlocked.Decrement(ref queued); batch.Add(job); rows += job.Rows; }
                 }
             }
-            await backendGate.WaitAsync().ConfigureAwait(false);
-            try { Execute(batch, rows); }
-            finally { backendGate.Release(); }
+            await Execute(batch, rows).ConfigureAwait(false);
         }
     }
 
-    void Execute(List<Job> batch, int rows)
+    /// <summary>Runs a batch, then answers its requests after freeing the backend, so a request that comes in on
+    /// an answer finds the backend idle.</summary>
+    async Task Execute(List<Job> batch, int rows)
     {
-        try
+        float[] input;
+        if (batch.Count == 1) input = batch[0].Data;
+        else
         {
-            float[] input;
-            if (batch.Count == 1) input = batch[0].Data;
-            else
-            {
-                input = new float[batch.Sum(j => j.Data.Length)];
-                int at = 0;
-                foreach (var j in batch) { j.Data.CopyTo(input, at); at += j.Data.Length; }
-            }
-            var output = RunBackend(input, rows);
-            int k = backend.OutputCount, offset = 0;
-            foreach (var j in batch)
-            {
-                j.Done.TrySetResult(batch.Count == 1 ? output : output.AsSpan(offset * k, j.Rows * k).ToArray());
-                offset += j.Rows;
-            }
+            input = new float[batch.Sum(j => j.Data.Length)];
+            int at = 0;
+            foreach (var j in batch) { j.Data.CopyTo(input, at); at += j.Data.Length; }
         }
+        float[] output;
+        await backendGate.WaitAsync().ConfigureAwait(false);
+        try { output = RunBackend(input, rows); }
         catch (Exception e)
         {
             foreach (var j in batch) j.Done.TrySetException(e);
+            return;
+        }
+        finally { backendGate.Release(); }
+        int k = backend.OutputCount, offset = 0;
+        foreach (var j in batch)
+        {
+            j.Done.TrySetResult(batch.Count == 1 ? output : output.AsSpan(offset * k, j.Rows * k).ToArray());
+            offset += j.Rows;
         }
     }
 
