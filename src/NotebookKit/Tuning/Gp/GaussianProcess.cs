@@ -16,6 +16,12 @@ public sealed record GpFitOptions
     public bool Deterministic { get; init; }
     /// <summary>Add the log priors to the marginal likelihood (maximum a posteriori).</summary>
     public bool UsePriors { get; init; } = true;
+    /// <summary>
+    /// When fitting the noise, also start from a noise-free model (σ² at <see cref="MinimumNoise"/>) and keep the fit
+    /// with the higher posterior: the posterior often has a "noise explains everything" mode and an interpolating
+    /// one, and a warm start from the first never finds the second.
+    /// </summary>
+    public bool TryNoiseFree { get; init; }
     /// <summary>Warm start, e.g. the previous fit's hyperparameters.</summary>
     public GpHyperparameters? Initial { get; init; }
     /// <summary>Standardise outputs to mean 0, variance 1 before fitting.</summary>
@@ -157,6 +163,13 @@ public sealed class GaussianProcess : IDisposable
         var best = BoxLbfgs.Minimize(Objective, init, lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
         if (options.Initial is not null && !double.IsFinite(best.Value))
             best = BoxLbfgs.Minimize(Objective, new double[p], lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+        if (fitNoise && options.TryNoiseFree)
+        {
+            var quiet = (double[])best.X.Clone();
+            quiet[d + 1] = lo[d + 1];
+            var other = BoxLbfgs.Minimize(Objective, quiet, lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+            if (other.Value < best.Value) best = other;
+        }
         var theta = best.X;
         var hyper = new GpHyperparameters(theta.Take(d).Select(v => 1 / Math.Sqrt(Math.Exp(v))).ToArray(), Math.Exp(theta[d]),
             options.MinimumNoise + (fitNoise ? Math.Exp(theta[d + 1]) : 0));

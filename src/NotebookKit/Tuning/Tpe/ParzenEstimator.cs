@@ -15,6 +15,8 @@ public sealed record ParzenEstimatorOptions
     public bool Multivariate { get; init; }
     /// <summary>Raw weights of m observations in trial order; default <see cref="TpeSampler.DefaultWeights"/>.</summary>
     public Func<int, double[]> Weights { get; init; } = TpeSampler.DefaultWeights;
+    /// <summary>Include each continuous component's −log σ in its log density (a normalised mixture, as Optuna ≥ 3.5).</summary>
+    public bool NormalizeComponents { get; init; } = true;
 }
 
 /// <summary>
@@ -36,6 +38,7 @@ public sealed class ParzenEstimator
     readonly double?[] step;
     readonly double[][] mus, sigmas;
     readonly double[][][] categoryWeights;
+    readonly bool normalize;
 
     /// <summary>Component weights (observations in trial order, then the prior), summing to 1.</summary>
     public double[] Weights { get; }
@@ -61,6 +64,7 @@ public sealed class ParzenEstimator
                 if (!distributions[j].Contains(row[j])) throw new ArgumentException($"Observation value {row[j]} is outside {distributions[j]}.", nameof(observations));
         }
         this.distributions = [.. distributions];
+        normalize = options.NormalizeComponents;
         Weights = ComponentWeights(options, m);
         (low, high, step) = (new double[d], new double[d], new double?[d]);
         (mus, sigmas, categoryWeights) = (new double[d][], new double[d][], new double[d][][]);
@@ -211,7 +215,8 @@ public sealed class ParzenEstimator
             else
             {
                 var z = (tensor(samples.Select(r => ((NumericDistribution)distributions[j]).ToSamplingScale(r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
-                total.add_(-0.5 * z.square() - StandardNormal.HalfLog2Pi - sd.log() - logAccept);
+                var log = -0.5 * z.square() - StandardNormal.HalfLog2Pi - logAccept;
+                total.add_(normalize ? log - sd.log() : log);
             }
         }
         return total.logsumexp(1).data<double>().ToArray();
