@@ -124,6 +124,7 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         Directory.CreateDirectory(outDir);
         string anchorPath = Get("anchor", Path.Combine(outDir, $"samplers{tag}-optuna.json"));
         // Optuna runs beside the kit, on the other core, unless an earlier run is reused.
+        Environment.SetEnvironmentVariable("SUITE_MINUTES", minutes.ToString(CultureInfo.InvariantCulture)); // suite.py's budget
         Process? python = cli.ContainsKey("anchor") ? null : StartPython(options, "optuna", seeds.ToString(CultureInfo.InvariantCulture),
             trials.ToString(CultureInfo.InvariantCulture), string.Join(",", names), anchorPath);
 
@@ -188,9 +189,9 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
 
     static Process StartPython(BenchOptions options, params string[] args)
     {
-        var start = new ProcessStartInfo("nice") { UseShellExecute = false, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-n", "10", "/usr/bin/python3", Path.Combine(options.RepoRoot, "bench", "anchors", "suite.py") }.Concat(args))
-            start.ArgumentList.Add(a);
+        // Same niceness as this process (run.sh's caller chooses it), so Optuna and the kit share the cores fairly.
+        var start = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var a in args.Prepend(Path.Combine(options.RepoRoot, "bench", "anchors", "suite.py"))) start.ArgumentList.Add(a);
         return Process.Start(start) ?? throw new InvalidOperationException("cannot start /usr/bin/python3");
     }
 

@@ -7,7 +7,7 @@ run with /usr/bin/python3), and the comparison with the kit's samplers.
 
 The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
 definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
-import json, math, statistics, sys, time
+import json, math, os, statistics, sys, time
 
 import numpy as np
 from scipy import optimize, stats
@@ -126,26 +126,31 @@ def minimum(name):
     return m() if callable(m) else m
 
 
-def run_optuna(seeds, trials, names, out):
+def run_optuna(seeds, trials, names, out, minutes=None):
+    # Seed by seed, saving after each, so that a run cut short (SUITE_MINUTES) still has whole seeds for every function.
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    result = {"version": optuna.__version__, "best": {}, "seconds": {}}
-    for name in names:
-        f, box = FUNCTIONS[name][3], bounds(name)
-        objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
-        best = {"50": [], str(trials): []}
-        start = time.perf_counter()
-        for seed in range(seeds):
+    minutes = minutes if minutes is not None else float(os.environ.get("SUITE_MINUTES", "inf"))
+    result = {"version": optuna.__version__, "best": {n: {"50": [], str(trials): []} for n in names},
+              "seconds": {n: 0.0 for n in names}}
+    start = time.perf_counter()
+    for seed in range(seeds):
+        if (time.perf_counter() - start) / 60 > minutes:
+            break
+        for name in names:
+            f, box = FUNCTIONS[name][3], bounds(name)
+            objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
+            clock = time.perf_counter()
             study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
             study.optimize(objective, n_trials=trials)
             values = [t.value for t in study.trials]
-            best["50"].append(min(values[:50]))
-            best[str(trials)].append(min(values[:trials]))
-        result["best"][name] = best
-        result["seconds"][name] = (time.perf_counter() - start) / seeds
-        print(f"optuna {name}: {result['seconds'][name]:.2f} s per study", file=sys.stderr, flush=True)
-    with open(out, "w") as fh:
-        json.dump(result, fh)
+            result["best"][name]["50"].append(min(values[:50]))
+            result["best"][name][str(trials)].append(min(values[:trials]))
+            result["seconds"][name] = (result["seconds"][name] * seed + time.perf_counter() - clock) / (seed + 1)
+        with open(out + ".tmp", "w") as fh:
+            json.dump(result, fh)
+        os.replace(out + ".tmp", out)
+        print(f"optuna: seed {seed} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
 
 
 def fmt(v):
@@ -154,7 +159,10 @@ def fmt(v):
 
 def run_stats(kit_path, optuna_path, out):
     kit, anchor = json.load(open(kit_path)), json.load(open(optuna_path))
-    n = kit["seeds"]  # a kit run cut short compares the same seeds
+    # Runs cut short compare the seeds both sides completed.
+    n = min([kit["seeds"]] + [len(v) for per in anchor["best"].values() for v in per.values()])
+    kit["seeds"] = n
+    kit["best"] = {s: {f: {b: v[:n] for b, v in per.items()} for f, per in fs.items()} for s, fs in kit["best"].items()}
     anchor["best"] = {f: {b: v[:n] for b, v in per.items()} for f, per in anchor["best"].items()}
     for name, probes in kit["probes"].items():
         f = FUNCTIONS[name][3]

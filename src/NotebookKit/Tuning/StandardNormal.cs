@@ -24,7 +24,7 @@ internal static class StandardNormal
         for (int k = 30; k >= 2; k--)
         {
             using var numerator = ((double)k).ToScalar();
-            acc = acc.reciprocal().mul_(numerator).add_(t);
+            acc = t + acc.reciprocal() * numerator; // out of place: autograd may run through it
         }
         return acc.MoveToOuterDisposeScope();
     }

@@ -23,7 +23,7 @@ public sealed class TpeSampler : ISampler
 
     public TpeSampler(int? seed = null, int nStartupTrials = 10, int nEiCandidates = 24, bool multivariate = false, bool constantLiar = false,
         Func<int, int>? gamma = null, Func<int, double[]>? weights = null, double priorWeight = 1.0, bool considerMagicClip = true, bool considerEndpoints = false,
-        bool normalizeComponents = true)
+        bool normalizeComponents = false)
     {
         if (nStartupTrials < 0) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "nStartupTrials must be non-negative.");
         if (nEiCandidates < 1) throw new ArgumentOutOfRangeException(nameof(nEiCandidates), "nEiCandidates must be at least 1.");
