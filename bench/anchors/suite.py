@@ -82,7 +82,7 @@ def michalewicz_minimum(d):
     for i in range(d):
         g = lambda v: -math.sin(v) * math.sin((i + 1) * v * v / math.pi) ** 20
         grid = np.linspace(0, math.pi, 200001)
-        start = grid[int(np.argmin([g(v) for v in grid]))]
+        start = float(grid[int(np.argmin(-np.sin(grid) * np.sin((i + 1) * grid ** 2 / np.pi) ** 20))])
         res = optimize.minimize_scalar(g, bounds=(max(0, start - 1e-4), min(math.pi, start + 1e-4)), method="bounded",
                                        options={"xatol": 1e-14})
         total += min(res.fun, g(start))
