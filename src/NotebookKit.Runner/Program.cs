@@ -12,10 +12,12 @@ static class Cli
         usage:
           nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS]
           nbkit check <notebooks or folders>
+          nbkit study list|show|export|report <storage URL> [--name N] [--format csv|json] [--out FILE]
 
         run    executes each notebook in a fresh kernel; writes DIR/<name>.ipynb and DIR/<name>.html
                (default DIR: artifacts/notebooks); lists compiler warnings; exits 1 when any cell fails.
         check  checks the notebook conventions; exits 1 when any notebook breaks one.
+        study  reads a stored tuning study, read-only (nbkit study --help: commands and exit codes).
         """;
 
     /// <summary>The process's own stdout: while a cell runs, the kernel redirects Console.Out into the cell.</summary>
@@ -36,6 +38,7 @@ static class Cli
             {
                 "run" => Run(args[1..]),
                 "check" => Check(args[1..]),
+                "study" => StudyTool.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

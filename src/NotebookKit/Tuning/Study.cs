@@ -60,9 +60,27 @@ public sealed class Study
         return Create(name, found.Direction, sampler, pruner, storage, loadIfExists: true);
     }
 
+    /// <summary>
+    /// Opens the stored study <paramref name="name"/> to read it, writing nothing (<see cref="Load(string, IStudyStorage, ISampler?, IPruner?)"/>
+    /// also fails stale trials): for plots, reports and <c>nbkit study</c> on a study that other workers are filling.
+    /// </summary>
+    public static Study Open(string name, IStudyStorage storage)
+    {
+        var found = storage.FindStudy(name) ?? throw new ArgumentException($"No study called '{name}' in this storage.", nameof(name));
+        return new Study(name, found.Direction, new RandomSampler(), new NopPruner(), storage, found.Id);
+    }
+
+    /// <summary>
+    /// The study as it is now, for reading: its trials are read once, so plots and a report drawn from the copy agree
+    /// with each other while workers go on adding trials.
+    /// </summary>
+    public Study Snapshot() => new(Name, Direction, Sampler, Pruner, Storage, StudyId) { pinned = GetTrials() };
+
+    IReadOnlyList<FrozenTrial>? pinned;
+
     public IReadOnlyList<FrozenTrial> GetTrials(params TrialState[] states)
     {
-        var trials = Storage.GetTrials(StudyId);
+        var trials = pinned?.Select(t => t.Clone()).ToArray() ?? Storage.GetTrials(StudyId);
         lock (exceptions)
             foreach (var t in trials) if (exceptions.TryGetValue(t.Number, out var e)) t.Exception = e;
         return states.Length == 0 ? trials : trials.Where(t => states.Contains(t.State)).ToArray();
@@ -157,9 +175,12 @@ public sealed class Study
     /// until a grid is exhausted) on <paramref name="parallelism"/> worker threads. A TrialPrunedException marks
     /// the trial Pruned; any other exception marks it Failed, keeps the exception, and is rethrown unless
     /// <paramref name="catchExceptions"/>. A NaN objective value fails the trial without stopping the study.
+    /// <paramref name="showProgress"/>: trials done, best so far, pruned and failed counts and ETA, updated in place in
+    /// a notebook and as a line every few seconds on a console (see <see cref="OptimizeProgress"/>); quiet for runs
+    /// shorter than <see cref="OptimizeProgress.Delay"/>.
     /// </summary>
     public void Optimize(Func<Trial, double> objective, int? nTrials = null, TimeSpan? timeout = null, int parallelism = 1,
-        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null)
+        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null, bool showProgress = true)
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (nTrials is < 0) throw new ArgumentOutOfRangeException(nameof(nTrials), "nTrials must be non-negative.");
@@ -167,6 +188,8 @@ public sealed class Study
         if (nTrials is null && timeout is null && Sampler is not GridSampler)
             throw new ArgumentException("Give nTrials or a timeout (or use a GridSampler, which stops when the grid is done).");
         stopRequested = false;
+        using var progress = showProgress ? OptimizeProgress.Start(this, nTrials, timeout) : null;
+        if (progress is not null) callback = progress.Chain(callback);
         var clock = Stopwatch.StartNew();
         int started = 0;
         Exception? fatal = null;

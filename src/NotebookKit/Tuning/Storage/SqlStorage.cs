@@ -124,6 +124,16 @@ public abstract class SqlStorage : IStudyStorage
         return ReadStudy(c, null, name);
     }
 
+    public IReadOnlyList<(int Id, string Name, StudyDirection Direction)> GetStudies()
+    {
+        using var c = Open();
+        using var cmd = Command(c, null, "SELECT id, name, direction FROM studies", []);
+        using var r = cmd.ExecuteReader();
+        var studies = new List<(int, string, StudyDirection)>();
+        while (r.Read()) studies.Add((Int(r.GetValue(0)), r.GetString(1), Enum.Parse<StudyDirection>(r.GetString(2))));
+        return studies.OrderBy(s => s.Item2, StringComparer.Ordinal).ToArray();
+    }
+
     public FrozenTrial StartTrial(int studyId)
     {
         lock (gate)
