@@ -61,9 +61,12 @@ public sealed class Study
     }
 
     /// <summary>
-    /// Opens the stored study <paramref name="name"/> to read it, writing nothing (<see cref="Load(string, IStudyStorage, ISampler?, IPruner?)"/>
+    /// Opens the stored study <paramref name="name"/> at the storage URL <paramref name="storage"/> to read it, writing nothing (<see cref="Load(string, IStudyStorage, ISampler?, IPruner?)"/>
     /// also fails stale trials): for plots, reports and <c>nbkit study</c> on a study that other workers are filling.
     /// </summary>
+    public static Study Open(string name, string storage) => Open(name, StudyStorage.Open(storage));
+
+    /// <inheritdoc cref="Open(string, string)"/>
     public static Study Open(string name, IStudyStorage storage)
     {
         var found = storage.FindStudy(name) ?? throw new ArgumentException($"No study called '{name}' in this storage.", nameof(name));
