@@ -24,11 +24,20 @@ public sealed class LiveDisplay
     LiveDisplay(object context, object command, MethodInfo publish, MethodInfo createFormatted, ConstructorInfo produced, ConstructorInfo updated) =>
         (this.context, this.command, this.publish, this.createFormatted, this.produced, this.updated) = (context, command, publish, createFormatted, produced, updated);
 
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, LiveDisplay> ByCell = new();
+
     /// <summary>
-    /// The kernel cell that is running on this thread, to show into later (from any thread, while the cell runs), or
-    /// null when no kernel cell runs here (a console app, a test) or the kernel's events are not the expected ones.
+    /// The output of the kernel cell that is running on this thread, to show into later (from any thread, while the
+    /// cell runs); one per cell, so a cell that runs many studies (seeds, samplers) keeps one output. Null when no
+    /// kernel cell runs here (a console app, a test) or the kernel's events are not the expected ones.
     /// </summary>
     public static LiveDisplay? ForCurrentCell()
+    {
+        var display = Create();
+        return display is null ? null : ByCell.GetValue(display.command, _ => display);
+    }
+
+    static LiveDisplay? Create()
     {
         var kernel = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == Kernel);
         var contextType = kernel?.GetType(Kernel + ".KernelInvocationContext");

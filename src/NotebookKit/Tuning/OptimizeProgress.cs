@@ -9,7 +9,8 @@ namespace NotebookKit.Tuning;
 /// What <see cref="Study.Optimize"/> shows while it runs (<c>showProgress: true</c>, the default): trials done (of
 /// nTrials, or of the study's target of complete trials), completed, pruned and failed counts, the study's best value
 /// so far, elapsed time and an estimate of the time left. In a notebook it is one output, updated in place at most
-/// every <see cref="NotebookInterval"/>; elsewhere a line on standard error at most every <see cref="ConsoleInterval"/>.
+/// every <see cref="NotebookInterval"/> (one output per cell: a cell that runs many studies shows the latest);
+/// elsewhere a line on standard error at most every <see cref="ConsoleInterval"/>.
 /// Runs shorter than <see cref="Delay"/> show nothing. The work happens when a trial finishes (one read of the
 /// study's trials per update, for the best value every worker found), never on a timer, and an error here never
 /// reaches the study.
@@ -94,10 +95,9 @@ public sealed class OptimizeProgress : IDisposable
     /// <summary>The progress as it stands: reads the study's trials once.</summary>
     internal ProgressView View(TimeSpan elapsed, bool final)
     {
-        var trials = study.GetTrials();
-        var best = trials.Where(t => t.State == TrialState.Complete)
-            .Aggregate((FrozenTrial?)null, (b, t) => b is null || study.IsBetter(t.Value!.Value, b.Value!.Value) ? t : b);
-        int studyComplete = trials.Count(t => t.State == TrialState.Complete);
+        var summary = StudySummary.Of(study, study.GetTrials());
+        var best = summary.Best;
+        int studyComplete = summary.Counts[TrialState.Complete];
         var parts = new List<string>();
         (int Value, int Max)? bar = null;
         if (untilComplete is int target)
@@ -108,7 +108,7 @@ public sealed class OptimizeProgress : IDisposable
         if (nTrials is int n && untilComplete is null) bar = (done, n);
         parts.Add((nTrials is int m ? $"{done}/{m} trials" : $"{done} trials") + (untilComplete is null ? "" : " this run")
             + $": {complete} complete, {pruned} pruned, {failed} failed");
-        parts.Add(best is null ? "no complete trial yet" : $"best {Number(best.Value!.Value)} (trial {best.Number})");
+        parts.Add(best is null ? "no complete trial yet" : $"best {StudySummary.Value(best.Value)} (trial {best.Number})");
         string time = Duration(elapsed) + (timeout is TimeSpan limit ? $" of {Duration(limit)}" : "");
         var left = final ? null : Left(elapsed, studyComplete);
         parts.Add(final ? $"done in {time}" : left is TimeSpan l ? $"{time}, about {Duration(l)} left" : time);
@@ -123,8 +123,6 @@ public sealed class OptimizeProgress : IDisposable
         if (timeout is TimeSpan limit) estimates.Add(limit > elapsed ? limit - elapsed : TimeSpan.Zero);
         return estimates.Count == 0 ? null : estimates.Min();
     }
-
-    static string Number(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
     /// <summary>"4.2 s", "41 s", "3 min 12 s", "2 h 5 min".</summary>
     internal static string Duration(TimeSpan t)
