@@ -16,13 +16,17 @@ public sealed class LiveDisplay
     const string Kernel = "Microsoft.DotNet.Interactive";
     readonly object context, command;
     readonly MethodInfo publish, createFormatted;
+    readonly PropertyInfo? isComplete;
     readonly ConstructorInfo produced, updated;
     readonly string id = Guid.NewGuid().ToString("N");
     readonly object gate = new();
     bool shown;
 
-    LiveDisplay(object context, object command, MethodInfo publish, MethodInfo createFormatted, ConstructorInfo produced, ConstructorInfo updated) =>
+    LiveDisplay(object context, object command, MethodInfo publish, MethodInfo createFormatted, ConstructorInfo produced, ConstructorInfo updated)
+    {
         (this.context, this.command, this.publish, this.createFormatted, this.produced, this.updated) = (context, command, publish, createFormatted, produced, updated);
+        isComplete = context.GetType().GetProperty("IsComplete");
+    }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, LiveDisplay> ByCell = new();
 
@@ -56,9 +60,11 @@ public sealed class LiveDisplay
     }
 
     /// <summary>Shows <paramref name="value"/> through the formatters (its preferred MIME types, as <c>display</c>
-    /// does) the first time, then replaces the same output with each later value.</summary>
+    /// does) the first time, then replaces the same output with each later value. Once the cell has finished (work it
+    /// started in the background goes on) there is no output to show into, and nothing is shown.</summary>
     public void Show(object value)
     {
+        if (isComplete?.GetValue(context) is true) return;
         var formatted = createFormatted.Invoke(null, [value, Formatter.GetPreferredMimeTypesFor(value.GetType()).ToArray()]);
         lock (gate)
         {
