@@ -13,6 +13,7 @@ static class Cli
           nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS]
           nbkit check <notebooks or folders>
           nbkit export <notebooks or folders> [--out DIR] [--size fast|workshop|full] [-p name=value ...]
+          nbkit study list|show|export|report <storage URL> [--name N] [--format csv|json] [--out FILE]
 
         run    executes each notebook in a fresh kernel; writes DIR/<name>.ipynb and DIR/<name>.html
                (default DIR: artifacts/notebooks); lists compiler warnings; exits 1 when any cell fails.
@@ -20,6 +21,7 @@ static class Cli
         export writes each notebook as a .NET file-based app, DIR/<name>.cs (default DIR: artifacts/export), set to
                the given size (default fast); `dotnet run DIR/<name>.cs` prints to the console and writes
                DIR/<name>.html with the tables and charts.
+        study  reads a stored tuning study, read-only (nbkit study --help: commands and exit codes).
         """;
 
     /// <summary>The process's own stdout: while a cell runs, the kernel redirects Console.Out into the cell.</summary>
@@ -41,6 +43,7 @@ static class Cli
                 "run" => Run(args[1..]),
                 "check" => Check(args[1..]),
                 "export" => Export(args[1..]),
+                "study" => StudyTool.Run(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }

@@ -10,6 +10,23 @@ public class RunCommandTests
     static JsonObject Data(JsonObject output) => (JsonObject)output["data"]!;
 
     [Fact]
+    public void Optimize_progress_is_one_output_updated_in_place_to_the_final_count()
+    {
+        var result = Run("run", Fixture("progress.ipynb"));
+        Assert.True(result.ExitCode == 0, result.All);
+        var outputs = Outs(result.Notebook("progress"), 2).ToArray();
+        // Two studies of 6 and 12 trials in one cell, an update allowed after each trial: still one display, showing
+        // the last study's final state.
+        var progress = Assert.Single(outputs, o => o["output_type"]!.GetValue<string>() == "display_data");
+        var text = Text(Data(progress)["text/plain"]);
+        Assert.StartsWith("study 'fixture': 12/12 trials: 12 complete, 0 pruned, 0 failed · best ", text);
+        Assert.Contains(" · done in ", text);
+        Assert.Contains("<progress value=\"12\" max=\"12\"", Text(Data(progress)["text/html"]));
+        var printed = Text(outputs.Single(o => o["output_type"]!.GetValue<string>() == "stream")["text"]).Split('\n');
+        Assert.Contains(printed[1]["best ".Length..] + " (trial ", text); // the best value the second study reports
+    }
+
+    [Fact]
     public void Display_and_final_expressions_are_shown_with_their_mime_types()
     {
         var result = Run("run", Fixture("display.ipynb"));

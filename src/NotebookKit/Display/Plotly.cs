@@ -38,6 +38,13 @@ public sealed class Figure : IRichDisplay
 
     public string ToHtml() => PlotlyHtml.Render(this);
 
+    /// <summary>Writes the figure to <paramref name="path"/> as a page that draws on its own, offline (plotly.js inside).</summary>
+    public void Save(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        File.WriteAllText(path, PlotlyHtml.Page(Layout.Title?.Text ?? "chart", PlotlyHtml.PageChart(this)));
+    }
+
     public string ToPlainText() =>
         $"Figure '{Layout.Title?.Text}' with {Data.Count} trace(s): " + string.Join(", ", Data.Select(t => $"{t.Type} {t.Name}".Trim()));
 

@@ -43,6 +43,27 @@ public static class PlotlyHtml
         return reader.ReadToEnd();
     }
 
+    /// <summary>
+    /// A whole HTML page that draws offline on its own, in any browser: plotly.js inline once in its head, then
+    /// <paramref name="body"/> (e.g. <see cref="PageChart"/> parts). What <see cref="Figure.Save"/> and study reports write.
+    /// </summary>
+    public static string Page(string title, string body) => new StringBuilder()
+        .Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
+        .Append(System.Net.WebUtility.HtmlEncode(title)).Append("</title>\n")
+        .Append("<script type=\"text/javascript\">/* plotly.js ").Append(PlotlyVersion).Append(" (MIT) */\n")
+        .Append(LibrarySource().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase)).Append("\n</script>\n")
+        .Append("</head>\n<body style=\"font-family:sans-serif;max-width:1200px;margin:1em auto\">\n")
+        .Append(body).Append("\n</body></html>\n").ToString();
+
+    /// <summary>A chart for a <see cref="Page"/>, which already holds plotly.js (no copy of it here).</summary>
+    public static string PageChart(Figure figure)
+    {
+        string id = $"nbkit-plot-{Interlocked.Increment(ref figureCounter)}-{Guid.NewGuid():N}";
+        return $"<div id=\"{id}\" class=\"nbkit-plot\" style=\"width:100%;height:{figure.Layout.Height ?? 420}px\"></div>\n"
+            + $"<script type=\"text/javascript\">(function () {{ const f = {figure.ToJson()};\n"
+            + $"  Plotly.newPlot('{id}', f.data, f.layout, {ConfigJson}); }})();</script>\n";
+    }
+
     public static string Render(Figure figure) => RenderJson(figure.ToJson(), figure.Layout.Height ?? 420);
 
     /// <summary>

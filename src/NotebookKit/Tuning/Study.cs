@@ -60,9 +60,30 @@ public sealed class Study
         return Create(name, found.Direction, sampler, pruner, storage, loadIfExists: true);
     }
 
+    /// <summary>
+    /// Opens the stored study <paramref name="name"/> at the storage URL <paramref name="storage"/> to read it, writing nothing (<see cref="Load(string, IStudyStorage, ISampler?, IPruner?)"/>
+    /// also fails stale trials): for plots, reports and <c>nbkit study</c> on a study that other workers are filling.
+    /// </summary>
+    public static Study Open(string name, string storage) => Open(name, StudyStorage.Open(storage));
+
+    /// <inheritdoc cref="Open(string, string)"/>
+    public static Study Open(string name, IStudyStorage storage)
+    {
+        var found = storage.FindStudy(name) ?? throw new ArgumentException($"No study called '{name}' in this storage.", nameof(name));
+        return new Study(name, found.Direction, new RandomSampler(), new NopPruner(), storage, found.Id);
+    }
+
+    /// <summary>
+    /// The study as it is now, for reading: its trials are read once, so plots and a report drawn from the copy agree
+    /// with each other while workers go on adding trials.
+    /// </summary>
+    public Study Snapshot() => new(Name, Direction, Sampler, Pruner, Storage, StudyId) { pinned = GetTrials() };
+
+    IReadOnlyList<FrozenTrial>? pinned;
+
     public IReadOnlyList<FrozenTrial> GetTrials(params TrialState[] states)
     {
-        var trials = Storage.GetTrials(StudyId);
+        var trials = pinned?.Select(t => t.Clone()).ToArray() ?? Storage.GetTrials(StudyId);
         lock (exceptions)
             foreach (var t in trials) if (exceptions.TryGetValue(t.Number, out var e)) t.Exception = e;
         return states.Length == 0 ? trials : trials.Where(t => states.Contains(t.State)).ToArray();
@@ -219,9 +240,13 @@ public sealed class Study
     /// (its heartbeat had stopped for longer than the grace period) is never an error: its result here is kept in the
     /// system attribute "late_result", a warning says so, and the study goes on. An exception thrown by
     /// <paramref name="callback"/> stops the study and is rethrown as it is. No exception ever escapes a worker thread.</para>
+    /// <para><paramref name="showProgress"/>: trials done, best so far, pruned and failed counts and ETA, updated in place
+    /// in a notebook and as a line every few seconds on a console (see <see cref="OptimizeProgress"/>); quiet for runs
+    /// shorter than <see cref="OptimizeProgress.Delay"/>.</para>
     /// </summary>
     public void Optimize(Func<Trial, double> objective, int? nTrials = null, TimeSpan? timeout = null, int parallelism = 1,
-        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null, int? untilComplete = null)
+        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null, int? untilComplete = null,
+        bool showProgress = true)
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (nTrials is < 0) throw new ArgumentOutOfRangeException(nameof(nTrials), "nTrials must be non-negative.");
@@ -230,6 +255,8 @@ public sealed class Study
         if (nTrials is null && timeout is null && untilComplete is null && Sampler is not GridSampler)
             throw new ArgumentException("Give nTrials, untilComplete or a timeout (or use a GridSampler, which stops when the grid is done).");
         stopRequested = false;
+        using var progress = showProgress ? OptimizeProgress.Start(this, nTrials, timeout, untilComplete) : null;
+        if (progress is not null) callback = progress.Chain(callback);
         var clock = Stopwatch.StartNew();
         int started = 0;
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? fatal = null;

@@ -73,6 +73,28 @@ public class DisplayTests
     }
 
     [Fact]
+    public void Every_saved_figure_file_carries_plotly_js_and_draws_on_its_own()
+    {
+        var folder = Directory.CreateTempSubdirectory("nbkit-save-").FullName;
+        try
+        {
+            var paths = new[] { Path.Combine(folder, "first.html"), Path.Combine(folder, "second.html") };
+            new Figure(new Bar { X = new[] { "a" }, Y = new[] { 1 } }).WithTitle("first").Save(paths[0]);
+            new Figure(new Scatter { X = new[] { 1, 2 }, Y = new[] { 2.0, 1.0 } }).WithTitle("second").Save(paths[1]);
+            foreach (var path in paths)
+            {
+                var html = File.ReadAllText(path);
+                Assert.Contains($"plotly.js v{PlotlyHtml.PlotlyVersion}", html);
+                Assert.DoesNotContain("<script src", html);
+                var (dom, log) = Chromium.DumpDom(path);
+                Assert.Equal(1, Chromium.DrawnCharts(dom));
+                Assert.Empty(Chromium.ScriptErrors(log));
+            }
+        }
+        finally { Directory.Delete(folder, true); }
+    }
+
+    [Fact]
     public void The_carried_plotly_js_is_the_pinned_release()
     {
         var source = PlotlyHtml.LibrarySource();

@@ -277,6 +277,7 @@ public class DurabilityTests(ITestOutputHelper output) : IDisposable
         public int Retries => inner.Retries;
         public int CreateStudy(string name, StudyDirection direction, bool loadIfExists) => inner.CreateStudy(name, direction, loadIfExists);
         public (int Id, StudyDirection Direction)? FindStudy(string name) => inner.FindStudy(name);
+        public IReadOnlyList<(int Id, string Name, StudyDirection Direction)> GetStudies() => inner.GetStudies();
         public FrozenTrial StartTrial(int studyId) => Start(() => inner.StartTrial(studyId))!;
         public FrozenTrial? TryStartTrial(int studyId, int completeLimit) => Start(() => inner.TryStartTrial(studyId, completeLimit));
         public int EnqueueTrial(int studyId, IReadOnlyDictionary<string, object?> fixedParams) => inner.EnqueueTrial(studyId, fixedParams);

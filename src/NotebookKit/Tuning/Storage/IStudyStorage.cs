@@ -19,6 +19,8 @@ public interface IStudyStorage
     int CreateStudy(string name, StudyDirection direction, bool loadIfExists);
     /// <summary>The id and direction of the study called <paramref name="name"/>, or null if there is none.</summary>
     (int Id, StudyDirection Direction)? FindStudy(string name);
+    /// <summary>Every study in the storage, ordered by name (what <c>nbkit study list</c> shows).</summary>
+    IReadOnlyList<(int Id, string Name, StudyDirection Direction)> GetStudies();
     /// <summary>Claims the oldest waiting trial or creates a new one; either way it is Running and owned by this process.</summary>
     FrozenTrial StartTrial(int studyId);
     /// <summary>As <see cref="StartTrial"/>, but only while the study's Complete and Running trials number fewer than

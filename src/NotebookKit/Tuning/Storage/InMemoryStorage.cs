@@ -40,6 +40,11 @@ public sealed class InMemoryStorage : IStudyStorage
         }
     }
 
+    public IReadOnlyList<(int Id, string Name, StudyDirection Direction)> GetStudies()
+    {
+        lock (gate) return studies.Select((s, i) => (i, s.Name, s.Direction)).OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+    }
+
 
     public FrozenTrial StartTrial(int studyId) => TryStartTrial(studyId, int.MaxValue)!;
 

@@ -213,6 +213,16 @@ public abstract class SqlStorage : IStudyStorage
         return ReadStudy(c, null, name);
     });
 
+    public IReadOnlyList<(int Id, string Name, StudyDirection Direction)> GetStudies() => Guard(() =>
+    {
+        using var c = Open();
+        using var cmd = Command(c, null, "SELECT id, name, direction FROM studies", []);
+        using var r = cmd.ExecuteReader();
+        var studies = new List<(int Id, string Name, StudyDirection Direction)>();
+        while (r.Read()) studies.Add((Int(r.GetValue(0)), r.GetString(1), Enum.Parse<StudyDirection>(r.GetString(2))));
+        return (IReadOnlyList<(int Id, string Name, StudyDirection Direction)>)studies.OrderBy(s => s.Name, StringComparer.Ordinal).ToArray();
+    });
+
     public FrozenTrial StartTrial(int studyId) => TryStartTrial(studyId, int.MaxValue)!;
 
     public FrozenTrial? TryStartTrial(int studyId, int completeLimit)

@@ -158,10 +158,14 @@ public static class StudyPlots
     }
 
     /// <summary>Bar chart of <see cref="ParameterImportance.Evaluate"/>.</summary>
-    public static Figure ParamImportances(Study study, string title = "Parameter importances (permutation on a GP surrogate)")
+    public static Figure ParamImportances(Study study, string title = "Parameter importances (permutation on a GP surrogate)") =>
+        ParamImportances(ParameterImportance.Evaluate(study), title);
+
+    /// <summary>Bar chart of importances already computed by <see cref="ParameterImportance.Evaluate"/>.</summary>
+    public static Figure ParamImportances(IReadOnlyDictionary<string, double> importances, string title = "Parameter importances (permutation on a GP surrogate)")
     {
-        var importances = ParameterImportance.Evaluate(study).Reverse().ToArray();
-        return new Figure(new Bar { X = importances.Select(p => p.Value).ToArray(), Y = importances.Select(p => p.Key).ToArray(), Orientation = "h", Name = "importance" })
+        var bars = importances.OrderBy(p => p.Value).ToArray();
+        return new Figure(new Bar { X = bars.Select(p => p.Value).ToArray(), Y = bars.Select(p => p.Key).ToArray(), Orientation = "h", Name = "importance" })
             .WithTitle(title, "importance (sums to 1)");
     }
 
