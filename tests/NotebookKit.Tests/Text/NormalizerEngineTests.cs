@@ -15,6 +15,9 @@ public class NormalizerEngineTests
         Datasets.SmsSpam(TestPaths.Data("SMSSpamCollection.tsv")).Texts.Concat([
             "mail Bob.Smith+x@example.org, or ..bob@x.co.uk!", "a@b", "x@y.z.", "see www.getzed.co.uk/free?x=1).",
             "http://a.b/c.d, ftp://x.", "sub.domain-1.example.com/path and foo.uk.", "WWW.BIG.COM", "1.2.3.com", "no url here.",
+            // SMS messages hold few e-mail addresses: these edge cases give the e-mail pattern enough to compare.
+            "a.b+c@d-e.f.g", "x_y@z.io;", "first.last@sub.example.co.uk.", "@nobody.com", "me@localhost", "u@v.w@x.y",
+            "Mail: A@B.CD!", "1@2.3", "o'neil@x.ie", "a..b@c.d", "-x@y.z", "q@r.s t@u.v", "ＦＵＬＬ@ｗｉｄｔｈ.ｃｏｍ",
         ]);
 
     [Theory]
