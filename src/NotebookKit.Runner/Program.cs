@@ -12,10 +12,14 @@ static class Cli
         usage:
           nbkit run <notebooks or folders> [--out DIR] [--fast] [-p name=value ...] [--cell-timeout SECONDS]
           nbkit check <notebooks or folders>
+          nbkit export <notebooks or folders> [--out DIR] [--size fast|workshop|full] [-p name=value ...]
 
         run    executes each notebook in a fresh kernel; writes DIR/<name>.ipynb and DIR/<name>.html
                (default DIR: artifacts/notebooks); lists compiler warnings; exits 1 when any cell fails.
         check  checks the notebook conventions; exits 1 when any notebook breaks one.
+        export writes each notebook as a .NET file-based app, DIR/<name>.cs (default DIR: artifacts/export), set to
+               the given size (default fast); `dotnet run DIR/<name>.cs` prints to the console and writes
+               DIR/<name>.html with the tables and charts.
         """;
 
     /// <summary>The process's own stdout: while a cell runs, the kernel redirects Console.Out into the cell.</summary>
@@ -36,6 +40,7 @@ static class Cli
             {
                 "run" => Run(args[1..]),
                 "check" => Check(args[1..]),
+                "export" => Export(args[1..]),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -114,6 +119,51 @@ static class Cli
             if (problems.Count > 0) bad++;
         }
         return bad == 0 ? 0 : 1;
+    }
+
+    static int Export(string[] args)
+    {
+        var targets = new List<string>();
+        var parameters = new List<KeyValuePair<string, string>>();
+        string outDir = Path.Combine("artifacts", "export");
+        string size = "fast";
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--out": outDir = Value(args, ref i); break;
+                case "--size":
+                    size = Value(args, ref i);
+                    if (size is not ("fast" or "workshop" or "full"))
+                        throw new UsageException($"--size takes fast, workshop or full, got '{size}'");
+                    break;
+                case "-p" or "--parameter":
+                    var pair = Value(args, ref i);
+                    int eq = pair.IndexOf('=');
+                    if (eq <= 0) throw new UsageException($"-p takes name=value, got '{pair}'");
+                    parameters.Add(new(pair[..eq].Trim(), pair[(eq + 1)..]));
+                    break;
+                default:
+                    if (args[i].StartsWith('-')) throw new UsageException($"unknown option '{args[i]}'");
+                    targets.Add(args[i]);
+                    break;
+            }
+        }
+        if (size != "workshop") parameters.Insert(0, new("size", size));
+        int failed = 0;
+        foreach (var notebook in Expand(targets))
+        {
+            try
+            {
+                Console.WriteLine($"nbkit: exported {notebook} to {NotebookExporter.Export(notebook, outDir, new RunOptions { Parameters = parameters })}");
+            }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine($"nbkit: {e.Message}");
+                failed++;
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     static List<string> Expand(List<string> targets)

@@ -84,6 +84,8 @@ public sealed class ModelServer : IAsyncDisposable
         app.MapPost("/v2/models/{name}/infer", handlers.Infer);
         app.MapPost("/v2/models/{name}/versions/{version}/infer", handlers.Infer);
         app.MapPost("/predict", handlers.Predict);
+        app.MapPost("/v2/models/{name}/text", handlers.Text);
+        app.MapPost("/v2/models/{name}/versions/{version}/text", handlers.Text);
         app.MapPost("/v2/models/{name}/feedback", handlers.Feedback);
         app.MapGet("/v2/models/{name}", handlers.Metadata);
         app.MapGet("/v2/models/{name}/versions/{version}", handlers.Metadata);

@@ -1,13 +1,15 @@
 using NotebookKit.Export;
 using NotebookKit.Serving.Backends;
 using NotebookKit.Setup;
+using NotebookKit.Text;
 using TorchSharp;
 
 namespace NotebookKit.Serving;
 
 /// <summary>
-/// Serves model packages written by <see cref="ModelPackage"/>. The package's checksums are verified first, so a
-/// tampered or truncated package is refused (<see cref="InvalidDataException"/>) before anything is served.
+/// Serves model packages written by <see cref="ModelPackage"/> or <see cref="TextPackage"/>. The package's checksums
+/// are verified first, so a tampered or truncated package is refused (<see cref="InvalidDataException"/>) before
+/// anything is served.
 /// </summary>
 public static class PackageModels
 {
@@ -20,6 +22,12 @@ public static class PackageModels
         IReadOnlyList<float[]>? referenceRows = null, torch.Device? device = null, string? positiveClass = null)
     {
         RegularFilesOnly(packageDir);
+        if (TextPackage.IsTextPackage(packageDir))
+        {
+            if (referenceRows is not null)
+                throw new ArgumentException($"'{packageDir}' is a text package: it carries its own drift reference (reference texts given to TextPackage.Save), not reference rows.");
+            return LoadText(packageDir, backend, name, version, device ?? Kit.Device, positiveClass);
+        }
         // Verifies the checksums and reads the manifest safely, without building the model (the ONNX backend never needs it).
         var manifest = ModelPackage.ReadManifest(packageDir);
         var directory = Path.GetFullPath(packageDir);
@@ -41,19 +49,53 @@ public static class PackageModels
             "torch" => TorchFrom(packageDir, manifest, features.Length, logits, device),
             _ => throw new ArgumentException($"Unknown backend '{backend}'; use onnx or torch."),
         };
-        var properties = new Dictionary<string, string>
-        {
-            ["package"] = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar)),
-            ["created_utc"] = manifest.CreatedUtc.ToString("O"),
-            ["kit_version"] = manifest.KitVersion,
-        };
-        foreach (var (k, v) in manifest.Metrics) properties["metric_" + k] = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         return new ServedModel(name ?? manifest.Name, version ?? manifest.Version, server, features, classes)
         {
             ReferenceRows = referenceRows,
             PositiveClass = positiveClass,
-            Properties = properties,
+            Properties = Properties(directory, manifest.CreatedUtc, manifest.KitVersion, manifest.Metrics),
         };
+    }
+
+    /// <summary>
+    /// A text package (<see cref="TextPackage"/>): served with its preprocessing, so <c>POST /v2/models/{name}/text</c>
+    /// (and <c>/predict</c>) take raw text. The backend gives [1 − p, p] from the model's one logit
+    /// (<see cref="BinaryLogitBackend"/>); the features are the encoder's values (<c>id_0</c>... or <c>tfidf_0</c>...).
+    /// </summary>
+    static ServedModel LoadText(string packageDir, string? backend, string? name, string? version, torch.Device device, string? positiveClass)
+    {
+        var (manifest, encoder, reference) = TextPackage.ReadWithoutWeights(packageDir);
+        var directory = Path.GetFullPath(packageDir);
+        var choice = (backend ?? (manifest.OnnxFile is not null ? "onnx" : "torch")).ToLowerInvariant();
+        bool ids = encoder.Kind == TextFeatureKind.Ids;
+        IModelBackend inner = choice switch
+        {
+            "onnx" when manifest.OnnxFile is null => throw new ArgumentException($"Package '{packageDir}' has no {ModelPackage.OnnxFileName}; use the torch backend."),
+            "onnx" => new OnnxBackend(File.ReadAllBytes(Path.Combine(directory, manifest.OnnxFile)), outputsAreLogits: false, cuda: device.type == DeviceType.CUDA),
+            "torch" => new TorchBackend(TextPackage.Load(packageDir, device).Module, encoder.Features, outputsAreLogits: false, device: device,
+                inputType: ids ? torch.ScalarType.Int64 : torch.ScalarType.Float32),
+            _ => throw new ArgumentException($"Unknown backend '{backend}'; use onnx or torch."),
+        };
+        var server = new BinaryLogitBackend(inner);
+        var features = Enumerable.Range(0, encoder.Features).Select(i => (ids ? "id_" : "tfidf_") + i).ToArray();
+        return new ServedModel(name ?? manifest.Name, version ?? manifest.Version, server, features, manifest.Classes)
+        {
+            PositiveClass = positiveClass,
+            Properties = Properties(directory, manifest.CreatedUtc, manifest.KitVersion, manifest.Metrics),
+            Text = new ServedText(encoder, manifest.Threshold, reference),
+        };
+    }
+
+    static Dictionary<string, string> Properties(string directory, DateTimeOffset created, string kitVersion, IReadOnlyDictionary<string, double> metrics)
+    {
+        var properties = new Dictionary<string, string>
+        {
+            ["package"] = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar)),
+            ["created_utc"] = created.ToString("O"),
+            ["kit_version"] = kitVersion,
+        };
+        foreach (var (k, v) in metrics) properties["metric_" + k] = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return properties;
     }
 
     /// <summary>Every entry of a package folder must be a regular file inside it: a symbolic link (which could point

@@ -25,6 +25,17 @@ public sealed class ServedModel
     readonly string? positiveClass;
     /// <summary>The index of <see cref="PositiveClass"/> (1 when it is null).</summary>
     public int PositiveIndex => positiveClass is null ? 1 : ClassNames.ToList().IndexOf(positiveClass);
+    /// <summary>For a text model: the preprocessing raw text goes through, the decision threshold and the drift
+    /// reference (<see cref="ServedText"/>); null for a model of feature rows.</summary>
+    public ServedText? Text
+    {
+        get => text;
+        init => text = value is null ? null
+            : value.Encoder.Features != Backend.FeatureCount ? throw new ArgumentException($"The text preprocessing makes {value.Encoder.Features} values per text but the backend takes {Backend.FeatureCount}.", nameof(Text))
+            : ClassNames.Count != 2 ? throw new ArgumentException($"A text model is a binary classifier; this one has {ClassNames.Count} classes.", nameof(Text))
+            : value;
+    }
+    readonly ServedText? text;
     /// <summary>Free-form facts shown in the metadata endpoint (metrics at export, source package...).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 
@@ -43,5 +54,24 @@ public sealed class ServedModel
         if (classNames.Count != backend.OutputCount)
             throw new ArgumentException($"{classNames.Count} class names for a backend with {backend.OutputCount} outputs.", nameof(classNames));
         Name = name; Version = version; Backend = backend; FeatureNames = featureNames.ToArray(); ClassNames = classNames.ToArray();
+    }
+}
+
+/// <summary>
+/// What turns raw text into a text model's rows, and its decision: a text is labelled with the second class when
+/// P(second class) >= <see cref="Threshold"/>. With a <see cref="Reference"/>, the server monitors text drift.
+/// </summary>
+public sealed record ServedText
+{
+    public NotebookKit.Text.TextEncoder Encoder { get; }
+    public double Threshold { get; }
+    public NotebookKit.Monitoring.TextDriftReference? Reference { get; }
+
+    public ServedText(NotebookKit.Text.TextEncoder encoder, double threshold, NotebookKit.Monitoring.TextDriftReference? reference = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        if (!(threshold is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(threshold), $"The threshold must be in [0, 1], got {threshold}.");
+        reference?.Validate();
+        (Encoder, Threshold, Reference) = (encoder, threshold, reference);
     }
 }

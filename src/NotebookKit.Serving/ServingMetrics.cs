@@ -6,7 +6,7 @@ namespace NotebookKit.Serving;
 /// <summary>
 /// The server's Prometheus metrics, in a registry of its own (several servers can share a process):
 /// request counts by endpoint and status, latency histograms, batch sizes, predicted classes, loaded versions,
-/// and drift and live-quality gauges refreshed at each scrape.
+/// and drift (feature and text) and live-quality gauges refreshed at each scrape.
 /// </summary>
 public sealed class ServingMetrics
 {
@@ -21,6 +21,9 @@ public sealed class ServingMetrics
     public Gauge DriftAlert { get; }
     public Gauge DriftAlertsTotal { get; }
     public Gauge Quality { get; }
+    public Gauge TextDrift { get; }
+    public Gauge TextDriftThreshold { get; }
+    public Gauge TextDriftAlert { get; }
 
     public ServingMetrics()
     {
@@ -36,6 +39,9 @@ public sealed class ServingMetrics
         DriftKsPValue = f.CreateGauge("nbkit_drift_ks_pvalue", "Two-sample KS p-value of the live window against training.", "model", "feature");
         DriftAlert = f.CreateGauge("nbkit_drift_alert", "1 when the feature drifts (PSI above threshold or KS p below alpha).", "model", "feature");
         DriftAlertsTotal = f.CreateGauge("nbkit_drift_alerting_features", "Number of features currently alerting.", "model");
+        TextDrift = f.CreateGauge("nbkit_text_drift", "Text drift signal of the live window (oov_rate, length_psi, token_psi).", "model", "signal");
+        TextDriftThreshold = f.CreateGauge("nbkit_text_drift_threshold", "Alert threshold of each text drift signal, from the reference's noise floor.", "model", "signal");
+        TextDriftAlert = f.CreateGauge("nbkit_text_drift_alert", "1 when the text drift signal is above its threshold.", "model", "signal");
         Quality = f.CreateGauge("nbkit_live_quality", "Rolling quality over labelled feedback (accuracy, f1, auc, count).", "model", "metric");
     }
 
@@ -49,8 +55,14 @@ public sealed class ServingMetrics
     }
 
     /// <summary>Refreshes drift and quality gauges (called before each scrape).</summary>
-    internal void Refresh(string model, DriftReport? drift, QualitySnapshot? quality)
+    internal void Refresh(string model, DriftReport? drift, QualitySnapshot? quality, TextDriftReport? text = null)
     {
+        foreach (var signal in text?.Signals ?? [])
+        {
+            TextDrift.WithLabels(model, signal.Signal).Set(signal.Value);
+            TextDriftThreshold.WithLabels(model, signal.Signal).Set(signal.Threshold);
+            TextDriftAlert.WithLabels(model, signal.Signal).Set(signal.Alert ? 1 : 0);
+        }
         if (drift is not null)
         {
             foreach (var f in drift.Features)

@@ -17,6 +17,10 @@ public sealed class ServingOptions
     public long MaxBodyBytes { get; set; } = 1 << 20;
     /// <summary>Most rows in one request; more is 413.</summary>
     public int MaxRowsPerRequest { get; set; } = 4096;
+    /// <summary>Most characters (UTF-16 code units) in one text sent to a text model; more is 413.</summary>
+    public int MaxTextChars { get; set; } = 5000;
+    /// <summary>Most texts in one request to a text model; more is 413.</summary>
+    public int MaxTextsPerRequest { get; set; } = 256;
     /// <summary>Time a request may wait for its prediction; longer is 503.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>How long the first queued request may wait for others to join its batch (0: batch only what queued up).</summary>
@@ -70,6 +74,8 @@ public sealed class ServingOptions
         if (ApiKey is not null && !AllowPlainHttpWithKey && parsed.Any(u => u.Https) && parsed.Any(u => !u.Https))
             throw new ArgumentException("An API key with both http:// and https:// listeners would send the key in clear text; drop the http:// URL.", nameof(Urls));
         if (MaxRowsPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(MaxRowsPerRequest));
+        if (MaxTextChars < 1) throw new ArgumentOutOfRangeException(nameof(MaxTextChars), $"MaxTextChars must be at least 1, got {MaxTextChars}.");
+        if (MaxTextsPerRequest < 1) throw new ArgumentOutOfRangeException(nameof(MaxTextsPerRequest), $"MaxTextsPerRequest must be at least 1, got {MaxTextsPerRequest}.");
         if (LogSampleRate is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(LogSampleRate), "LogSampleRate must be in [0, 1].");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout));
         if (ApiKey is { Length: 0 }) throw new ArgumentException("ApiKey is empty; use null to turn authentication off.", nameof(ApiKey));

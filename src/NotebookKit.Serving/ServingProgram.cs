@@ -22,6 +22,8 @@ public static class ServingProgram
           --psi-threshold X        PSI above which a feature alerts (default 0.25); --ks-alpha P (default 0.01)
           --batch-budget-ms MS     micro-batching wait for the first request of a batch (default 0)
           --max-body-bytes N       largest request body (default 1048576)
+          --max-text-chars N       longest text a text package takes, in UTF-16 code units (default 5000)
+          --max-texts N            most texts per request to a text package (default 256)
           --threads N              torch intra-op threads, 1..256 (default 1: Kestrel needs the other cores)
           --no-watch               do not reload a --model folder when its files change (SIGHUP still reloads)
           --open-operations        with --api-key, leave /metrics and /drift open (health endpoints always are)
@@ -64,6 +66,8 @@ public static class ServingProgram
                     case "--ks-alpha": options.KsAlpha = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--batch-budget-ms": options.BatchBudget = TimeSpan.FromMilliseconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--max-body-bytes": options.MaxBodyBytes = long.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--max-text-chars": options.MaxTextChars = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--max-texts": options.MaxTextsPerRequest = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--threads": threads = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--no-watch": watch = false; break;
                     case "--open-operations": options.OpenOperations = true; break;
@@ -96,6 +100,8 @@ public static class ServingProgram
         {
             try
             {
+                if (reference is not null && NotebookKit.Text.TextPackage.IsTextPackage(p))
+                    throw new ArgumentException("it is a text package, which carries its own drift reference; --reference is for packages of feature rows.");
                 var rows = reference is null ? null
                     : ReferenceData.LoadCsv(reference, ModelPackage.ReadManifest(p).Input.Features.Select(f => f.Name).ToArray());
                 ServedModel Load() => PackageModels.Load(p, backend, referenceRows: rows);
@@ -126,8 +132,10 @@ public static class ServingProgram
         await using var running = server;
         Console.WriteLine($"NotebookKit model server listening on {string.Join(", ", server.Addresses)}");
         foreach (var m in models)
-            Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}" +
-                (m.ReferenceRows is { } r ? $"; drift against {r.Count} reference rows: GET /v2/models/{m.Name}/drift" : ""));
+            Console.WriteLine($"  {m.Name} v{m.Version} ({m.Backend.Kind}): " + (m.Text is { } t
+                ? $"raw text: POST /v2/models/{m.Name}/text" + (t.Reference is { } tr ? $"; text drift against {tr.ReferenceTexts} reference texts: GET /v2/models/{m.Name}/drift" : "")
+                : $"POST /v2/models/{m.Name}/infer, POST /predict?model={m.Name}" +
+                  (m.ReferenceRows is { } r ? $"; drift against {r.Count} reference rows: GET /v2/models/{m.Name}/drift" : "")));
         var watchers = loaders.Select(l => new PackageWatcher(server, l.Directory, l.Load, watch ? null : Timeout.InfiniteTimeSpan)).ToList();
 
         // SIGTERM (docker, systemd, Kubernetes), SIGINT and SIGQUIT drain and exit 0; SIGHUP reloads every package.

@@ -46,3 +46,39 @@ public static class Softmax
         }
     }
 }
+
+/// <summary>
+/// A binary classifier that outputs one logit z per row (NotebookKit.Text's models) as two class probabilities:
+/// [1 − σ(z), σ(z)], σ(z) = 1 / (1 + e^−z) computed in double. The inner backend must return raw logits (built with
+/// <c>outputsAreLogits: false</c>) of shape [rows, 1].
+/// </summary>
+public sealed class BinaryLogitBackend : IModelBackend
+{
+    readonly IModelBackend inner;
+
+    public BinaryLogitBackend(IModelBackend inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        if (inner.OutputCount != 1) throw new ArgumentException($"The model must output one logit per row, not {inner.OutputCount} values.", nameof(inner));
+        this.inner = inner;
+    }
+
+    public string Kind => inner.Kind;
+    public int FeatureCount => inner.FeatureCount;
+    public int OutputCount => 2;
+
+    public float[] Predict(float[] rowMajor, int rows)
+    {
+        var logits = inner.Predict(rowMajor, rows);
+        var probabilities = new float[rows * 2];
+        for (int r = 0; r < rows; r++)
+        {
+            double p = 1 / (1 + Math.Exp(-(double)logits[r]));
+            probabilities[2 * r] = (float)(1 - p);
+            probabilities[2 * r + 1] = (float)p;
+        }
+        return probabilities;
+    }
+
+    public void Dispose() => inner.Dispose();
+}

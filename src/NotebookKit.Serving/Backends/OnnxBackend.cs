@@ -6,13 +6,14 @@ namespace NotebookKit.Serving.Backends;
 /// <summary>
 /// An ONNX model run by ONNX Runtime: one float32 input [batch, features], one output [batch, classes]
 /// (preprocessing is inside the graph, as NotebookKit.Export writes it); softmax is applied when the graph returns
-/// logits. CUDA when asked and the CUDA execution provider is installed, else CPU.
+/// logits. An int64 input (token ids, as NotebookKit.Text's exports take) is fed the rows' values as integers.
+/// CUDA when asked and the CUDA execution provider is installed, else CPU.
 /// </summary>
 public sealed class OnnxBackend : IModelBackend
 {
     readonly InferenceSession session;
     readonly string inputName, outputName;
-    readonly bool logits;
+    readonly bool logits, int64Input;
 
     public string Kind { get; }
     public int FeatureCount { get; }
@@ -32,8 +33,9 @@ public sealed class OnnxBackend : IModelBackend
             throw new ArgumentException($"The ONNX model has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs; the server needs 1 input and 1 output.");
         var (iname, imeta) = session.InputMetadata.First();
         var (oname, ometa) = session.OutputMetadata.First();
-        if (imeta.ElementType != typeof(float) || imeta.Dimensions.Length != 2 || imeta.Dimensions[1] <= 0)
-            throw new ArgumentException($"The ONNX input '{iname}' must be float32 [batch, features], got {imeta.ElementType.Name} [{string.Join(", ", imeta.Dimensions)}].");
+        if ((imeta.ElementType != typeof(float) && imeta.ElementType != typeof(long)) || imeta.Dimensions.Length != 2 || imeta.Dimensions[1] <= 0)
+            throw new ArgumentException($"The ONNX input '{iname}' must be float32 or int64 [batch, features], got {imeta.ElementType.Name} [{string.Join(", ", imeta.Dimensions)}].");
+        int64Input = imeta.ElementType == typeof(long);
         if (ometa.Dimensions.Length != 2 || ometa.Dimensions[1] <= 0)
             throw new ArgumentException($"The ONNX output '{oname}' must be [batch, classes], got [{string.Join(", ", ometa.Dimensions)}].");
         inputName = iname; outputName = oname;
@@ -45,8 +47,10 @@ public sealed class OnnxBackend : IModelBackend
 
     public float[] Predict(float[] rowMajor, int rows)
     {
-        var input = new DenseTensor<float>(rowMajor, [rows, FeatureCount]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(inputName, input)], [outputName]);
+        var input = int64Input
+            ? NamedOnnxValue.CreateFromTensor(inputName, new DenseTensor<long>(Array.ConvertAll(rowMajor, v => (long)v), [rows, FeatureCount]))
+            : NamedOnnxValue.CreateFromTensor(inputName, new DenseTensor<float>(rowMajor, [rows, FeatureCount]));
+        using var results = session.Run([input], [outputName]);
         var output = results.First().AsEnumerable<float>().ToArray();
         if (logits) Softmax.InPlace(output, OutputCount);
         return output;

@@ -20,6 +20,10 @@ public sealed record Reply(int Status, JsonNode? Body)
 /// (in the model's class order).</summary>
 public sealed record Prediction(string Id, int[] Classes, float[][] Probabilities);
 
+/// <summary>One text model answer: the id to send feedback with (row i is text i), the threshold the server decided
+/// at, and per text the label, class index and P(positive class).</summary>
+public sealed record TextAnswer(string Id, double Threshold, string[] Labels, int[] Classes, double[] Probabilities);
+
 /// <summary>
 /// A client for one model on the kit's model server (08-export-and-serving, 09-monitoring): builds the JSON the
 /// endpoints take from float rows, and reads their answers. Bad input is an answer to read (<see cref="Reply"/>
@@ -128,6 +132,35 @@ public sealed class ModelClient : IDisposable
         if (!reply.Ok) throw new HttpRequestException($"infer answered {reply.Status}: {reply.Error}");
         var label = reply.Body!["outputs"]!.AsArray().Single(o => (string?)o!["name"] == "label")!;
         return label["data"]!.AsArray().Select(n => (int)n!).ToArray();
+    }
+
+    /// <summary>The body a text model takes: <c>{"texts": [...]}</c>.</summary>
+    public static string TextsBody(IEnumerable<string> texts) =>
+        new JsonObject { ["texts"] = new JsonArray(texts.Select(t => (JsonNode)JsonValue.Create(t)).ToArray()) }.ToJsonString();
+
+    /// <summary>Predicts raw <paramref name="texts"/> through <c>/v2/models/{name}/text</c> (a text package); throws
+    /// naming the status and error unless 200.</summary>
+    public async Task<TextAnswer> PredictTextsAsync(IReadOnlyList<string> texts)
+    {
+        var reply = await PostAsync($"/v2/models/{Model}/text", TextsBody(texts));
+        if (!reply.Ok) throw new HttpRequestException($"text answered {reply.Status}: {reply.Error}");
+        var predictions = reply.Body!["predictions"]!.AsArray();
+        return new TextAnswer((string)reply.Body["feedback_id"]!, (double)reply.Body["threshold"]!,
+            predictions.Select(p => (string)p!["label"]!).ToArray(), predictions.Select(p => (int)p!["class"]!).ToArray(),
+            predictions.Select(p => (double)p!["probability"]!).ToArray());
+    }
+
+    /// <summary>The server's text drift report over its window (null until the window is full, or when the package has
+    /// no drift reference), and its rolling quality.</summary>
+    public async Task<(TextDriftReport? Drift, QualitySnapshot? Quality)> TextDriftAsync()
+    {
+        var reply = await GetAsync($"/v2/models/{Model}/drift");
+        if (!reply.Ok) throw new HttpRequestException($"drift answered {reply.Status}: {reply.Error}");
+        TextDriftReport? report = null;
+        if (reply.Body!["text"] is JsonObject text && (bool)text["ready"]!)
+            report = new TextDriftReport((int)text["window_texts"]!, (long)text["texts_seen"]!, text["signals"]!.AsArray().Select(s => new TextSignal(
+                (string)s!["signal"]!, (double)s["value"]!, (double)s["reference"]!, (double)s["noise_floor"]!, (double)s["threshold"]!, (bool)s["alert"]!)).ToArray());
+        return (report, Quality(reply.Body["quality"]));
     }
 
     /// <summary>Sends true labels for earlier predictions (id, row within that request, class index) and returns

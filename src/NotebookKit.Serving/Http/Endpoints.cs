@@ -14,7 +14,7 @@ namespace NotebookKit.Serving.Http;
 /// <c>POST /predict</c> (rows of named features). Operations: health, model metadata, <c>/metrics</c>, drift,
 /// quality and feedback. Every client error is a JSON <c>{"error", "field"}</c> with a 4xx status.
 /// </summary>
-internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, ServingMetrics metrics, FeedbackStore feedback, RequestLog? log)
+internal sealed partial class Endpoints(ServingOptions options, ModelRegistry registry, ServingMetrics metrics, FeedbackStore feedback, RequestLog? log)
 {
     static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
     readonly byte[]? apiKey = options.ApiKey is null ? null : Encoding.UTF8.GetBytes(options.ApiKey);
@@ -56,7 +56,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         metrics.Requests.WithLabels(endpoint, StatusText(status)).Inc();
         metrics.Latency.WithLabels(endpoint).Observe(seconds);
-        if (log is not null && endpoint is "infer" or "predict" or "feedback" && log.Sample(status))
+        if (log is not null && endpoint is "infer" or "predict" or "text" or "feedback" && log.Sample(status))
         {
             ctx.Items.TryGetValue("log", out var extra);
             var (model, version, rows, classes, inputs) = extra is LogInfo li ? (li.Model, li.Version, li.Rows, li.Classes, li.Inputs) : (null, null, 0, null, null);
@@ -223,7 +223,8 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         for (int r = 0; r < rows; r++)
         {
             int best = 0;
-            for (int c = 1; c < k; c++) if (probabilities[r * k + c] > probabilities[r * k + best]) best = c;
+            if (m.Text is { } text) best = probabilities[r * k + 1] >= text.Threshold ? 1 : 0; // a text model decides at its threshold
+            else for (int c = 1; c < k; c++) if (probabilities[r * k + c] > probabilities[r * k + best]) best = c;
             classes[r] = best;
             counters[best].Inc();
             if (k >= 2) positive[r] = probabilities[r * k + 1];
@@ -307,6 +308,11 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         if (name is null) throw new BadInputException(400, "model", $"Several models are loaded; name one with ?model= ({string.Join(", ", registry.Names)}).");
         using var lease = Lease(name, ctx.Request.Query["version"].FirstOrDefault());
         var v = lease.Version;
+        if (v.Model.Text is not null)
+        {
+            await AnswerTexts(ctx, v, body);
+            return;
+        }
         ParsedInput input;
         using (var doc = InputParser.ParseJson(body.Memory))
             input = InputParser.ParseRows(doc.RootElement, v.Model.FeatureNames, FeatureIndex(v), options.MaxRowsPerRequest);
@@ -446,6 +452,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             w.WriteStartArray("classes"); foreach (var c in m.ClassNames) w.WriteStringValue(c); w.WriteEndArray();
             foreach (var (key, value) in m.Properties) w.WriteString(key, value);
             w.WriteEndObject();
+            if (m.Text is { } text) WriteTextMetadata(w, m, text);
             w.WriteEndObject();
         }
         await WriteJson(ctx, buffer);
@@ -464,9 +471,11 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
             w.WriteStartObject();
             w.WriteString("model", name);
             w.WriteString("version", v.Model.Version);
-            w.WriteBoolean("enabled", v.Drift is not null);
+            var text = v.TextDrift?.Evaluate();
+            w.WriteBoolean("enabled", v.Drift is not null || v.TextDrift is not null);
             w.WriteNumber("window_rows", report?.WindowRows ?? 0);
-            w.WriteBoolean("alert", report?.AnyAlert ?? false);
+            w.WriteBoolean("alert", (report?.AnyAlert ?? false) || (text?.AnyAlert ?? false));
+            if (v.TextDrift is { } monitor) WriteTextDrift(w, monitor, text);
             w.WriteStartArray("features");
             foreach (var f in report?.Features ?? [])
             {
@@ -491,7 +500,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
         RequireOperationsKey(ctx);
         foreach (var name in registry.Names)
             if (registry.Current(name) is { } v)
-                metrics.Refresh(name, v.DriftReport(options.DriftCacheTime), registry.Quality(name)?.Compute());
+                metrics.Refresh(name, v.DriftReport(options.DriftCacheTime), registry.Quality(name)?.Compute(), v.TextDrift?.Evaluate());
         ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await metrics.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted);
     }
@@ -517,7 +526,7 @@ internal sealed class Endpoints(ServingOptions options, ModelRegistry registry, 
     }
 
     public Task NotFound(HttpContext ctx) =>
-        throw new BadInputException(404, "path", $"No endpoint {ctx.Request.Method} {InputParser.Clip(ctx.Request.Path.Value ?? "")}. See /v2/models/{{name}}/infer, /predict, /v2/health/live, /v2/health/ready, /metrics.");
+        throw new BadInputException(404, "path", $"No endpoint {ctx.Request.Method} {InputParser.Clip(ctx.Request.Path.Value ?? "")}. See /v2/models/{{name}}/infer, /v2/models/{{name}}/text, /predict, /v2/health/live, /v2/health/ready, /metrics.");
 
     static Task WriteRaw(HttpContext ctx, int status, byte[] json)
     {

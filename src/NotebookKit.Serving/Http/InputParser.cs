@@ -136,6 +136,47 @@ public static class InputParser
     }
 
     /// <summary>
+    /// A text model's request: <c>{"text": "..."}</c> or <c>{"texts": ["...", ...]}</c>, optionally with "id". Each
+    /// text is a string of at most <paramref name="maxChars"/> UTF-16 code units (413 naming the limit) that
+    /// <see cref="NotebookKit.Text.TextInput.Problem"/> accepts (400 naming the character and its index); at most
+    /// <paramref name="maxTexts"/> texts (413). Invalid UTF-8 and lone surrogate escapes were refused by <see cref="ParseJson"/>.
+    /// </summary>
+    public static (string[] Texts, string? Id) ParseTexts(JsonElement root, int maxTexts, int maxChars)
+    {
+        const string Shape = "send {\"text\": \"...\"} or {\"texts\": [\"...\", ...]}";
+        if (root.ValueKind != JsonValueKind.Object) throw new BadInputException(400, "body", $"Expected a JSON object; {Shape}, got {Kind(root)}.");
+        string? id = null;
+        JsonElement one = default, many = default;
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.NameEquals("text")) one = p.Value;
+            else if (p.NameEquals("texts")) many = p.Value;
+            else if (p.NameEquals("id")) id = ReadId(p.Value);
+            else throw new BadInputException(400, Clip(p.Name), "Unknown field; a text request has 'text' or 'texts' (and optionally 'id').");
+        }
+        bool single = one.ValueKind != JsonValueKind.Undefined;
+        if (single == (many.ValueKind != JsonValueKind.Undefined))
+            throw new BadInputException(400, single ? "texts" : "text", single ? $"Give 'text' or 'texts', not both; {Shape}." : $"Missing field 'text' or 'texts'; {Shape}.");
+        if (!single && many.ValueKind != JsonValueKind.Array) throw new BadInputException(400, "texts", $"Expected an array of strings, got {Kind(many)}.");
+        int n = single ? 1 : many.GetArrayLength();
+        if (n == 0) throw new BadInputException(400, "texts", "Empty batch: send at least one text.");
+        if (n > maxTexts) throw new BadInputException(413, "texts", $"{n} texts exceed the limit of {maxTexts} texts per request (MaxTextsPerRequest).");
+        var texts = new string[n];
+        int i = 0;
+        foreach (var e in single ? [one] : (IEnumerable<JsonElement>)many.EnumerateArray())
+        {
+            string field = single ? "text" : $"texts[{i}]";
+            if (e.ValueKind != JsonValueKind.String) throw new BadInputException(400, field, $"Expected a string, got {Kind(e)}.");
+            var text = e.GetString()!;
+            if (text.Length > maxChars)
+                throw new BadInputException(413, field, $"The text has {text.Length} characters, over the limit of {maxChars} characters per text (MaxTextChars).");
+            if (NotebookKit.Text.TextInput.Problem(text) is { } problem) throw new BadInputException(400, field, problem);
+            texts[i++] = text;
+        }
+        return (texts, id);
+    }
+
+    /// <summary>
     /// An Open Inference Protocol v2 request: <c>{"id"?, "inputs": [{"name": "input", "shape": [n, d],
     /// "datatype": "FP32"|"FP64"|"INT32"|"INT64", "data": [flat or nested numbers]}], "outputs"?: [{"name": ...}]}</c>.
     /// </summary>

@@ -3,7 +3,7 @@ using NotebookKit.Monitoring;
 
 namespace NotebookKit.Serving.Operations;
 
-/// <summary>A loaded model version: its batcher, drift monitor and a count of requests using it.</summary>
+/// <summary>A loaded model version: its batcher, drift monitors and a count of requests using it.</summary>
 public sealed class ModelVersion
 {
     int leases;
@@ -13,11 +13,14 @@ public sealed class ModelVersion
     public ServedModel Model { get; }
     public MicroBatcher Batcher { get; }
     public DriftMonitor? Drift { get; }
+    /// <summary>Text drift of a text model whose package carries a drift reference, else null.</summary>
+    public TextDriftMonitor? TextDrift { get; }
     public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
 
     internal ModelVersion(ServedModel model, MicroBatcher batcher, DriftMonitor? drift)
     {
         Model = model; Batcher = batcher; Drift = drift;
+        if (model.Text is { Reference: { } reference } text) TextDrift = new TextDriftMonitor(reference, text.Encoder.Known);
     }
 
     (long At, long Rows, DriftReport? Report)? cached;

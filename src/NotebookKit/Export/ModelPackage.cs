@@ -105,8 +105,7 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
         var files = new List<string> { ManifestFileName, WeightsFileName };
         if (includeOnnx) files.Add(OnnxFileName);
         if (includeInt8Onnx) files.Add(Int8OnnxFileName);
-        var lines = files.Select(f => $"{Sha256(Path.Combine(dir.FullName, f))}  {f}\n");
-        File.WriteAllText(Path.Combine(dir.FullName, ChecksumsFileName), string.Concat(lines));
+        WriteChecksums(dir.FullName, files);
         return manifest;
     }
 
@@ -200,7 +199,16 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
     /// </summary>
     public static void Verify(string directory) => VerifiedFiles(directory);
 
-    static IReadOnlySet<string> VerifiedFiles(string directory)
+    /// <summary>Writes checksums.sha256 for <paramref name="files"/> (bare names inside <paramref name="directory"/>).</summary>
+    internal static void WriteChecksums(string directory, IEnumerable<string> files)
+    {
+        var lines = files.Select(f => $"{Sha256(Path.Combine(directory, f))}  {f}\n");
+        File.WriteAllText(Path.Combine(directory, ChecksumsFileName), string.Concat(lines));
+    }
+
+    /// <summary>The files checksums.sha256 lists, each verified; <paramref name="required"/> (default manifest.json and
+    /// weights.bin) must be among them.</summary>
+    internal static IReadOnlySet<string> VerifiedFiles(string directory, IReadOnlyList<string>? required = null)
     {
         var sumsPath = Path.Combine(directory, ChecksumsFileName);
         if (!File.Exists(sumsPath)) throw new InvalidDataException($"'{directory}' is not a model package: {ChecksumsFileName} is missing.");
@@ -218,8 +226,8 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
                 throw new InvalidDataException($"{ChecksumsFileName} line {lineNo} names '{file}', which is not a file of the package.");
             if (!expected.TryAdd(file, line[..64])) throw new InvalidDataException($"{ChecksumsFileName} lists '{file}' twice.");
         }
-        foreach (var required in new[] { ManifestFileName, WeightsFileName })
-            if (!expected.ContainsKey(required)) throw new InvalidDataException($"{ChecksumsFileName} does not list {required}.");
+        foreach (var file in required ?? [ManifestFileName, WeightsFileName])
+            if (!expected.ContainsKey(file)) throw new InvalidDataException($"{ChecksumsFileName} does not list {file}.");
         foreach (var (file, hash) in expected)
         {
             var path = Path.Combine(directory, file);
@@ -313,7 +321,7 @@ public sealed class ModelPackage : IDisposable, IRichDisplay
     }
 
     /// <summary>A model with NaN or infinite weights predicts nothing useful: refuse it, naming the first such tensor.</summary>
-    static void RequireFiniteWeights(nn.Module<Tensor, Tensor> model, string consequence)
+    internal static void RequireFiniteWeights(nn.Module<Tensor, Tensor> model, string consequence)
     {
         using var _ = no_grad();
         foreach (var (name, t) in model.state_dict())

@@ -59,12 +59,15 @@ public sealed class SparseRows
     }
 
     /// <summary>A dense float32 [rows, columns] tensor for a network's input.</summary>
-    public Tensor ToTensor(Device? device = null)
+    public Tensor ToTensor(Device? device = null) => tensor(ToDenseFloats(), [Rows, Columns], device: device);
+
+    /// <summary>The rows as dense float32 values, row-major [rows, columns].</summary>
+    internal float[] ToDenseFloats()
     {
         var data = new float[(long)Rows * Columns];
         for (int r = 0; r < Rows; r++)
             for (int k = 0; k < Indices[r].Length; k++) data[(long)r * Columns + Indices[r][k]] = (float)Values[r][k];
-        return tensor(data, [Rows, Columns], device: device);
+        return data;
     }
 
     /// <summary>Non-zero cells per column: the document frequency of each feature.</summary>

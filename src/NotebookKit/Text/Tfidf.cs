@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace NotebookKit.Text;
 
 /// <summary>Row normalisation after weighting, as scikit-learn's <c>norm</c> parameter.</summary>
@@ -69,6 +72,13 @@ public sealed class TfidfTransformer
             values[r] = row;
         }
         return new SparseRows(counts.Columns, counts.Indices, values);
+    }
+
+    /// <summary>A transformer with idf already fitted (read back from a saved vectoriser).</summary>
+    internal TfidfTransformer WithIdf(double[]? idf)
+    {
+        Idf = idf;
+        return this;
     }
 
     internal static void Normalise(double[] row, RowNorm norm)
@@ -149,6 +159,51 @@ public sealed class TfidfVectorizer
         if (weighting is null) throw new InvalidOperationException("Fit the vectoriser (on training documents) before Transform.");
         return weighting.Transform(Count(documents));
     }
+
+    const string Format = "notebookkit-tfidf/1";
+    static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, MaxDepth = 8 };
+
+    /// <summary>
+    /// Writes what <see cref="Transform"/> needs as JSON: the fitted terms in column order, idf, and the weighting
+    /// settings (a text package carries this file). The fitting bounds are not needed to transform and are not written.
+    /// </summary>
+    public void Save(string path)
+    {
+        if (weighting is null) throw new InvalidOperationException("Fit the vectoriser (on training documents) before saving it.");
+        var stored = new Stored(Format, Vocabulary.ToArray(), Idf, SmoothIdf, SublinearTf, Norm);
+        File.WriteAllText(path, JsonSerializer.Serialize(stored, Json));
+    }
+
+    /// <summary>Reads a vectoriser written by <see cref="Save"/>, ready to <see cref="Transform"/>; throws
+    /// <see cref="InvalidDataException"/> naming what is wrong (repeated or empty terms, idf of the wrong length or not
+    /// finite and positive).</summary>
+    public static TfidfVectorizer Load(string path)
+    {
+        Stored? s;
+        try { s = JsonSerializer.Deserialize<Stored>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path} is not a TF-IDF file: {e.Message}", e); }
+        if (s is null || s.Format != Format)
+            throw new InvalidDataException($"{path} is not a TF-IDF file (expected format '{Format}', got '{s?.Format}').");
+        if (s.Vocabulary is not { Length: > 0 } terms || terms.Any(string.IsNullOrEmpty))
+            throw new InvalidDataException($"{path}: the vocabulary must be a non-empty list of non-empty terms.");
+        if (s.Idf is { } idf && (idf.Length != terms.Length || idf.Any(v => !double.IsFinite(v) || v <= 0)))
+            throw new InvalidDataException($"{path}: idf must hold one finite positive value per term ({terms.Length}), got {idf.Length} values.");
+        var index = new Dictionary<string, int>(terms.Length, StringComparer.Ordinal);
+        for (int i = 0; i < terms.Length; i++)
+            if (!index.TryAdd(terms[i], i)) throw new InvalidDataException($"{path} lists the term '{terms[i]}' twice.");
+        var weighting = new TfidfTransformer { UseIdf = s.Idf is not null, SmoothIdf = s.SmoothIdf, SublinearTf = s.SublinearTf, Norm = s.Norm };
+        return new TfidfVectorizer
+        {
+            UseIdf = s.Idf is not null, SmoothIdf = s.SmoothIdf, SublinearTf = s.SublinearTf, Norm = s.Norm,
+            Vocabulary = terms, index = index, weighting = weighting.WithIdf(s.Idf),
+        };
+    }
+
+    /// <summary>True when <paramref name="token"/> is one of the fitted terms.</summary>
+    public bool Contains(string token) =>
+        (index ?? throw new InvalidOperationException("Fit the vectoriser first.")).ContainsKey(token);
+
+    sealed record Stored(string Format, string[] Vocabulary, double[]? Idf, bool SmoothIdf, bool SublinearTf, RowNorm Norm);
 
     /// <summary>Raw term counts over the fitted vocabulary (scikit-learn's CountVectorizer output).</summary>
     public SparseRows Count(IReadOnlyList<IReadOnlyList<string>> documents)

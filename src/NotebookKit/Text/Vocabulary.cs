@@ -69,6 +69,12 @@ public sealed class Vocabulary
     /// </summary>
     public Tensor Encode(IReadOnlyList<IReadOnlyList<string>> documents, int maxLength, bool keepEnd = false, Device? device = null)
     {
+        return tensor(EncodeIds(documents, maxLength, keepEnd), [documents.Count, maxLength], device: device);
+    }
+
+    /// <summary>The ids of <see cref="Encode"/>, row-major [documents, maxLength].</summary>
+    internal long[] EncodeIds(IReadOnlyList<IReadOnlyList<string>> documents, int maxLength, bool keepEnd)
+    {
         if (maxLength < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), $"maxLength must be at least 1, got {maxLength}.");
         var data = new long[documents.Count * maxLength];
         for (int d = 0; d < documents.Count; d++)
@@ -78,7 +84,7 @@ public sealed class Vocabulary
             int start = keepEnd ? document.Count - length : 0;
             for (int i = 0; i < length; i++) data[d * maxLength + i] = this[document[start + i]];
         }
-        return tensor(data, [documents.Count, maxLength], device: device);
+        return data;
     }
 
     public void Save(string path)
