@@ -170,3 +170,20 @@ public class TextEvaluationTests
         Assert.Throws<ArgumentException>(() => SpamEvaluation.ApDifference(y, a, [0.5]));
     }
 }
+
+public class SpamCampaignTests
+{
+    [Fact]
+    public void TheCryptoCampaignIsSeededAndMostlyOutOfAnSmsVocabulary()
+    {
+        Assert.Equal(SpamCampaigns.CryptoWallet(20, 1), SpamCampaigns.CryptoWallet(20, 1));
+        Assert.NotEqual(SpamCampaigns.CryptoWallet(20, 1), SpamCampaigns.CryptoWallet(20, 2));
+        var sms = NotebookKit.Data.Datasets.SmsSpam();
+        var pipeline = new TextPipeline(TextNormalizer.Default, new WordTokenizer());
+        var vocabulary = Vocabulary.Fit(pipeline.Tokens(sms.Texts.ToArray()), minCount: 2);
+        double oov = vocabulary.OovRate(pipeline.Tokens(SpamCampaigns.CryptoWallet(200, 3)));
+        double smsOov = vocabulary.OovRate(pipeline.Tokens(sms.Texts.Take(200).ToArray()));
+        Assert.True(oov > 3 * smsOov, $"campaign OOV {oov:P1} against the collection's own {smsOov:P1}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => SpamCampaigns.CryptoWallet(-1, 0));
+    }
+}
