@@ -116,6 +116,10 @@ public sealed class TextServingTests
             var (got, json) = await Bodies.Post(client, path, ok);
             Assert.True(got == 200, $"{ok[..Math.Min(60, ok.Length)]}: {got} {json?.ToJsonString()}");
         }
+        // Token ids sent past the preprocessing are refused (an id beyond the vocabulary must not reach the embedding).
+        var (infer, inferJson) = await Bodies.Post(client, "/v2/models/sms-mlp/infer", "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1e9]}]}");
+        Assert.Equal(400, infer);
+        Assert.Contains("takes raw text", (string)inferJson!["error"]!);
         // Text sent to a model of feature rows is refused, naming the model.
         var (rowModel, rowJson) = await Bodies.Post(client, "/v2/models/bc/text", Texts("hello"));
         Assert.Equal(400, rowModel);

@@ -253,6 +253,8 @@ internal sealed partial class Endpoints(ServingOptions options, ModelRegistry re
         using var body = await ReadBody(ctx);
         using var lease = Lease(name, version);
         var v = lease.Version;
+        // A text model's rows are token ids or TF-IDF weights its own preprocessing makes; it takes raw text only.
+        if (v.Model.Text is not null) throw new BadInputException(400, "name", $"Model '{name}' takes raw text: POST /v2/models/{name}/text.");
         ParsedInput input;
         using (var doc = InputParser.ParseJson(body.Memory))
             input = InputParser.ParseInfer(doc.RootElement, v.Model.FeatureNames.Count, options.MaxRowsPerRequest);

@@ -13,10 +13,12 @@ public sealed record TextDriftOptions
     public int TopTokens { get; init; } = 100;
     /// <summary>Equal-count bins of text length (characters) from the reference quantiles.</summary>
     public int LengthBins { get; init; } = 10;
-    /// <summary>False-alarm rate per signal per evaluation, for a window from the reference distribution.</summary>
-    public double Alpha { get; init; } = 0.01;
-    /// <summary>Windows drawn from the reference to compute the noise floor.</summary>
-    public int Resamples { get; init; } = 1000;
+    /// <summary>False-alarm rate per signal per evaluation, for a window from the reference distribution. Small,
+    /// because a monitor is read often: each read of a sliding window is another chance of a false alarm.</summary>
+    public double Alpha { get; init; } = 0.001;
+    /// <summary>Windows drawn from the reference to compute the noise floor; null: 20 / <see cref="Alpha"/>, so that
+    /// about 20 of them lie beyond the floor and the tail quantile is estimated from more than a couple of values.</summary>
+    public int? Resamples { get; init; }
     public int Seed { get; init; } = 0;
 }
 
@@ -30,7 +32,7 @@ public sealed record TextDriftOptions
 /// <item><c>token_psi</c>: PSI of token frequencies over bins for the <see cref="TopTokens"/>, the other known tokens
 /// and the unknown ones.</item>
 /// </list>
-/// The noise floor is measured, not assumed: <see cref="TextDriftOptions.Resamples"/> windows of
+/// The noise floor is measured, not assumed: <see cref="Resamples"/> windows of
 /// <see cref="WindowTexts"/> texts are drawn with replacement from the reference, and each signal's floor is the
 /// (1 - α) quantile of its value over them (for the OOV rate, of its rise above the reference rate). A live window is
 /// a fresh sample, not a resample, so its distance from the reference also carries the reference's own sampling
@@ -76,9 +78,11 @@ public sealed record TextDriftReference
         var o = options ?? new TextDriftOptions();
         if (texts.Count != tokens.Count) throw new ArgumentException($"{texts.Count} texts but {tokens.Count} token lists.", nameof(tokens));
         if (o.WindowTexts < 10) throw new ArgumentOutOfRangeException(nameof(options), $"WindowTexts must be at least 10, got {o.WindowTexts}.");
-        if (o.TopTokens < 1 || o.LengthBins < 2 || o.Resamples < 100)
-            throw new ArgumentOutOfRangeException(nameof(options), "Use at least 1 top token, 2 length bins and 100 resamples.");
-        if (!(o.Alpha is > 0 and < 0.5)) throw new ArgumentOutOfRangeException(nameof(options), $"Alpha must be in (0, 0.5), got {o.Alpha}.");
+        if (!(o.Alpha is >= 1e-5 and < 0.5)) throw new ArgumentOutOfRangeException(nameof(options), $"Alpha must be in [1e-5, 0.5), got {o.Alpha}.");
+        int resamples = o.Resamples ?? (int)Math.Ceiling(20 / o.Alpha);
+        if (o.TopTokens < 1 || o.LengthBins < 2 || resamples * o.Alpha < 5)
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"Use at least 1 top token, 2 length bins and {(int)Math.Ceiling(5 / o.Alpha)} resamples (5 beyond the floor at alpha {o.Alpha}), got {resamples}.");
         if (texts.Count < Math.Max(50, 2 * o.LengthBins))
             throw new ArgumentException($"The reference needs at least {Math.Max(50, 2 * o.LengthBins)} texts, got {texts.Count}.", nameof(texts));
 
@@ -93,7 +97,7 @@ public sealed record TextDriftReference
         var draft = new TextDriftReference
         {
             WindowTexts = o.WindowTexts, ReferenceTexts = texts.Count, LengthEdges = edges, LengthShares = Drift.BinShares(lengths, edges),
-            TopTokens = top, TokenShares = [], OovRate = 0, Alpha = o.Alpha, Resamples = o.Resamples,
+            TopTokens = top, TokenShares = [], OovRate = 0, Alpha = o.Alpha, Resamples = resamples,
             NoiseFloor = new Dictionary<string, double>(), Thresholds = new Dictionary<string, double>(),
         };
         var summaries = texts.Select((t, i) => draft.Summarize(t, tokens[i], known)).ToArray();
@@ -103,9 +107,9 @@ public sealed record TextDriftReference
         // The noise floor: the signals of windows resampled from the reference itself.
         var random = new Random(o.Seed);
         var values = new double[Signals][];
-        for (int s = 0; s < Signals; s++) values[s] = new double[o.Resamples];
+        for (int s = 0; s < Signals; s++) values[s] = new double[resamples];
         var window = new TextSummary[o.WindowTexts];
-        for (int r = 0; r < o.Resamples; r++)
+        for (int r = 0; r < resamples; r++)
         {
             for (int i = 0; i < window.Length; i++) window[i] = summaries[random.Next(summaries.Length)];
             var v = draft.Measure(window);

@@ -36,8 +36,8 @@ public sealed partial class TextNormalizer
         int bad = InvalidUtf16At(text);
         if (bad >= 0) throw new ArgumentException($"Text is not valid UTF-16: a lone surrogate at index {bad}.", nameof(text));
         if (Nfkc && !text.IsNormalized(NormalizationForm.FormKC)) text = text.Normalize(NormalizationForm.FormKC);
-        if (Emails) text = EmailPattern().Replace(text, " " + Email + " ");
-        if (Urls) text = UrlPattern().Replace(text, " " + Url + " ");
+        if (Emails) text = EmailPattern.Replace(text, " " + Email + " ");
+        if (Urls) text = UrlPattern.Replace(text, " " + Url + " ");
         if (PhoneNumbers) text = PhonePattern().Replace(text, " " + Phone + " ");
         if (Numbers) text = NumberPattern().Replace(text, " " + Number + " ");
         if (CaseFold) text = Fold(text);
@@ -63,12 +63,14 @@ public sealed partial class TextNormalizer
         return lower.Replace("ß", "ss").Replace('ς', 'σ');
     }
 
-    [GeneratedRegex(@"\b(?:(?:https?|ftp)://|www\.)\S*[^\s.,!?;:)'""]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|co\.uk|uk|biz|info)\b(?:/\S*)?",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UrlPattern();
-
-    [GeneratedRegex(@"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", RegexOptions.CultureInvariant)]
-    private static partial Regex EmailPattern();
+    // E-mail and URL patterns backtrack in quadratic time on runs such as "a.a.a.a..." (each start rescans the run):
+    // 20,000 characters of it took seconds, a hostile request to the model server minutes. The non-backtracking
+    // engine finds the same matches in linear time; the phone pattern needs lookarounds, which it lacks, and is linear.
+    internal const string UrlText = @"\b(?:(?:https?|ftp)://|www\.)\S*[^\s.,!?;:)'""]|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|co\.uk|uk|biz|info)\b(?:/\S*)?";
+    internal const string EmailText = @"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b";
+    internal const RegexOptions UrlOptions = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, EmailOptions = RegexOptions.CultureInvariant;
+    static readonly Regex UrlPattern = new(UrlText, UrlOptions | RegexOptions.NonBacktracking);
+    static readonly Regex EmailPattern = new(EmailText, EmailOptions | RegexOptions.NonBacktracking);
 
     [GeneratedRegex(@"(?<![\w+])\+?\d(?:[ -]?\d){9,}(?!\w)", RegexOptions.CultureInvariant)]
     private static partial Regex PhonePattern();

@@ -219,7 +219,9 @@ public sealed class TextPackage : IDisposable, IRichDisplay
         if (dir.Exists && dir.EnumerateFileSystemInfos().Any())
         {
             if (!overwrite) throw new IOException($"'{directory}' is not empty; pass overwrite: true to replace a package there.");
-            foreach (var f in dir.EnumerateFiles()) f.Delete();
+            foreach (var f in new[] { ManifestFileName, ModelPackage.WeightsFileName, ModelPackage.OnnxFileName, VocabularyFileName, TfidfFileName,
+                ReferenceFileName, ModelPackage.ChecksumsFileName })
+                File.Delete(Path.Combine(dir.FullName, f));
         }
         dir.Create();
         string At(string file) => Path.Combine(dir.FullName, file);
