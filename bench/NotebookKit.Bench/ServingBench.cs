@@ -17,16 +17,18 @@ using TorchSharp;
 namespace NotebookKit.Bench;
 
 /// <summary>
-/// Group "serving": wrk on loopback against the kit's model server (ONNX Runtime and TorchSharp backends) and, in the
-/// same run, the seeds' recipe: a scikit-learn model from joblib behind Flask's /predict, under Flask's own server and
-/// under gunicorn (2 workers). Same breast-cancer rows and JSON for all. Throughput and p50/p99 per concurrency and
-/// batch size; the table rows compare seconds per request (1 / throughput) with gunicorn's.
+/// Group "serving": wrk on loopback against the kit's model server as users start it (its own process, ONNX Runtime and
+/// TorchSharp backends), beside the machine's HTTP floor (bare Kestrel answering a constant JSON body) and the seeds'
+/// recipe (a scikit-learn model from joblib behind Flask's /predict, under Flask's own server and under gunicorn with
+/// 2 workers). Same breast-cancer rows and JSON for all. Every server is up for the whole run and the cells are
+/// interleaved (each concurrency and batch runs every server in turn), so a busy machine slows them alike; each cell
+/// records the load average. Throughput and p50/p90/p99/p99.9/max per cell; the rows compare seconds per request.
 /// </summary>
 public sealed class ServingBench : IBenchmarkGroup
 {
     public string Name => "serving";
 
-    sealed record Load(double RequestsPerSecond, double P50Ms, double P99Ms, long Errors);
+    sealed record Load(double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, long Errors, double LoadAverage);
 
     public IEnumerable<BenchResult> Run(BenchOptions options)
     {
@@ -39,73 +41,77 @@ public sealed class ServingBench : IBenchmarkGroup
         var bodies = batches.ToDictionary(b => b, b => "{\"rows\":[" + string.Join(",", rows.Skip(100).Take(b).Select(r => RowJson(r, data.FeatureNames))) + "]}");
         var work = Directory.CreateTempSubdirectory("nbkit-serving-bench-").FullName;
         var results = new Dictionary<(string Server, int C, int B), Load>();
+        var servers = new List<(string Name, string Url, Func<int, int, bool> Measures)>();
+        var processes = new List<Process>();
+        WebApplication? floor = null;
         try
         {
             var package = Path.Combine(work, "package");
             SavePackage(package, data);
-            torch.set_num_threads(1);
             // The HTTP floor of the machine: bare Kestrel answering a constant JSON body (no parsing, no model).
-            var floor = FloorServer();
-            try
-            {
-                var url = floor.Urls.First() + "/predict";
-                Wrk(url, bodies[1], 4, 2, work);
-                foreach (var c in concurrencies) results[(Floor, c, 1)] = Wrk(url, bodies[1], c, seconds, work);
-            }
-            finally { floor.StopAsync().GetAwaiter().GetResult(); }
+            floor = FloorServer();
+            servers.Add((Floor, floor.Urls.First() + "/predict", (c, b) => b == 1));
             foreach (var backend in new[] { "onnx", "torch" })
             {
-                var server = ModelServer.StartAsync(new ServingOptions { Urls = ["http://127.0.0.1:0"] },
-                    PackageModels.Load(package, backend, device: torch.CPU)).GetAwaiter().GetResult();
-                try
-                {
-                    var url = new Uri(server.BaseAddress, "/predict").ToString();
-                    Wrk(url, bodies[1], 4, 2, work); // warm-up: JIT, connection pools, first batches
-                    foreach (var b in batches)
-                        foreach (var c in backend == "onnx" ? concurrencies : [16])
-                            results[($"kit ({backend})", c, b)] = Wrk(url, bodies[b], c, seconds, work);
-                }
-                finally { server.StopAsync().GetAwaiter().GetResult(); }
+                int port = FreePort();
+                processes.Add(StartKit(options, package, backend, port));
+                servers.Add(($"kit ({backend})", $"http://127.0.0.1:{port}/predict", (c, b) => backend == "onnx" || c == 16));
             }
-
-            var joblib = Path.Combine(work, "model.joblib");
-            // Without flask/gunicorn (python3-flask, python3-gunicorn) the kit and floor rows are still printed.
-            bool anchors = true;
-            try { RunPython(options, ["bench/anchors/serving_flask.py", "train", joblib], null); }
-            catch (InvalidOperationException e) { anchors = false; Console.WriteLine($"python anchors skipped: {e.Message}"); }
-            if (anchors)
-            foreach (var (anchor, argv) in new (string, string[])[]
-            {
-                ("flask", ["bench/anchors/serving_flask.py", "serve", "{port}"]),
-                ("gunicorn (2 workers)", ["-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--chdir", "bench/anchors", "--log-level", "error", "serving_flask:app"]),
-            })
+            // NBKIT_BENCH_BASELINE=<folder holding another build's NotebookKit.Serving.dll>: that build too, beside this one.
+            if (Environment.GetEnvironmentVariable("NBKIT_BENCH_BASELINE") is { Length: > 0 } baseline)
             {
                 int port = FreePort();
-                using var process = StartPython(options, argv.Select(a => a.Replace("{port}", port.ToString(CultureInfo.InvariantCulture))).ToArray(), joblib);
-                try
-                {
-                    var url = $"http://127.0.0.1:{port}/predict";
-                    WaitUntilServing(url, bodies[1], process);
-                    Wrk(url, bodies[1], 4, 2, work); // warm-up, as for the kit
-                    foreach (var b in batches)
-                        foreach (var c in concurrencies)
-                            results[(anchor, c, b)] = Wrk(url, bodies[b], c, seconds, work);
-                }
-                finally { try { process.Kill(entireProcessTree: true); process.WaitForExit(5000); } catch (InvalidOperationException) { } }
+                processes.Add(StartKit(options, package, "onnx", port, Path.Combine(baseline, "NotebookKit.Serving.dll")));
+                servers.Add(("kit (onnx) baseline", $"http://127.0.0.1:{port}/predict", (c, b) => b == 1));
             }
+            var joblib = Path.Combine(work, "model.joblib");
+            // Without flask/gunicorn (python3-flask, gunicorn) the kit and floor rows are still printed.
+            try
+            {
+                RunPython(options, ["bench/anchors/serving_flask.py", "train", joblib], null);
+                foreach (var (anchor, argv) in new (string, string[])[]
+                {
+                    ("flask", ["bench/anchors/serving_flask.py", "serve", "{port}"]),
+                    ("gunicorn (2 workers)", ["-m", "gunicorn", "-w", "2", "-b", "127.0.0.1:{port}", "--chdir", "bench/anchors", "--log-level", "error", "serving_flask:app"]),
+                })
+                {
+                    int port = FreePort();
+                    processes.Add(StartPython(options, argv.Select(a => a.Replace("{port}", port.ToString(CultureInfo.InvariantCulture))).ToArray(), joblib));
+                    servers.Add((anchor, $"http://127.0.0.1:{port}/predict", (c, b) => true));
+                }
+            }
+            catch (InvalidOperationException e) { Console.WriteLine($"python anchors skipped: {e.Message}"); }
+
+            foreach (var (name, url, _) in servers)
+            {
+                WaitUntilServing(url, bodies[1], processes);
+                // Warm-up (JIT tiers, connection pools, first batches) at both ends of the range.
+                Wrk(url, bodies[1], 1, options.Quick ? 1 : 3, work);
+                Wrk(url, bodies[1], 16, options.Quick ? 1 : 3, work);
+            }
+            foreach (var b in batches)
+                foreach (var c in concurrencies)
+                    foreach (var (name, url, measures) in servers)
+                        if (measures(c, b)) results[(name, c, b)] = Wrk(url, bodies[b], c, seconds, work);
         }
-        finally { try { Directory.Delete(work, true); } catch (IOException) { } }
+        finally
+        {
+            foreach (var p in processes)
+                try { p.Kill(entireProcessTree: true); p.WaitForExit(5000); p.Dispose(); } catch (InvalidOperationException) { }
+            floor?.StopAsync().GetAwaiter().GetResult();
+            try { Directory.Delete(work, true); } catch (IOException) { }
+        }
 
         Console.WriteLine();
-        Console.WriteLine($"wrk -t2 --latency, {seconds} s per cell, POST /predict on loopback; rows/request = batch");
+        Console.WriteLine($"wrk -t2 --latency, {seconds} s per cell, POST /predict on loopback; rows/request = batch; cells interleaved; load = 1-minute load average at the cell's end");
         Console.WriteLine();
-        Console.WriteLine("| server | connections | batch | requests/s | rows/s | p50 | p99 | errors |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| server | connections | batch | requests/s | rows/s | p50 | p90 | p99 | p99.9 | max | errors | load |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var ((s, c, b), l) in results.OrderBy(r => r.Key.B).ThenBy(r => r.Key.C).ThenBy(r => r.Key.Server))
-            Console.WriteLine($"| {s} | {c} | {b} | {l.RequestsPerSecond:0} | {l.RequestsPerSecond * b:0} | {l.P50Ms:0.00} ms | {l.P99Ms:0.00} ms | {l.Errors} |");
+            Console.WriteLine($"| {s} | {c} | {b} | {l.RequestsPerSecond:0} | {l.RequestsPerSecond * b:0} | {l.P50Ms:0.00} ms | {l.P90Ms:0.00} ms | {l.P99Ms:0.00} ms | {l.P999Ms:0.00} ms | {l.MaxMs:0.00} ms | {l.Errors} | {l.LoadAverage:0.0} |");
         Console.WriteLine();
 
-        foreach (var ((s, c, b), l) in results.Where(r => r.Key.Server.StartsWith("kit")).OrderBy(r => r.Key.B).ThenBy(r => r.Key.C))
+        foreach (var ((s, c, b), l) in results.Where(r => r.Key.Server.StartsWith("kit") && !r.Key.Server.EndsWith("baseline")).OrderBy(r => r.Key.B).ThenBy(r => r.Key.C))
         {
             var g = results.GetValueOrDefault(("gunicorn (2 workers)", c, b));
             var f = results.GetValueOrDefault(("flask", c, b));
@@ -113,8 +119,25 @@ public sealed class ServingBench : IBenchmarkGroup
                 $"kit {l.RequestsPerSecond:0} req/s p50 {l.P50Ms:0.00} p99 {l.P99Ms:0.00} ms; gunicorn {g?.RequestsPerSecond:0} req/s p99 {g?.P99Ms:0.00} ms; flask {f?.RequestsPerSecond:0} req/s p99 {f?.P99Ms:0.00} ms");
             if (b == 1 && results.GetValueOrDefault((Floor, c, 1)) is { } k)
                 yield return new BenchResult($"{s} c{c} batch 1: s/request vs the HTTP floor", 1 / l.RequestsPerSecond, 1 / k.RequestsPerSecond, Floor,
-                    $"kit {l.RequestsPerSecond / k.RequestsPerSecond:P0} of the floor; floor {k.RequestsPerSecond:0} req/s p50 {k.P50Ms:0.00} p99 {k.P99Ms:0.00} ms");
+                    $"kit {l.RequestsPerSecond / k.RequestsPerSecond:P0} of the floor; p99 kit {l.P99Ms:0.00} ms, floor {k.P99Ms:0.00} ms (ratio {l.P99Ms / k.P99Ms:0.0})");
         }
+    }
+
+    /// <summary>The server as users start it: <c>dotnet NotebookKit.Serving.dll --model ...</c>, so its own runtime
+    /// settings (GC, threads) apply, one intra-op thread.</summary>
+    static Process StartKit(BenchOptions options, string package, string backend, int port, string? dll = null)
+    {
+        dll ??= Directory.EnumerateFiles(Path.Combine(options.RepoRoot, "src", "NotebookKit.Serving", "bin", "Release"), "NotebookKit.Serving.dll", SearchOption.AllDirectories)
+            .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json"))).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            ?? throw new InvalidOperationException("build the server first: dotnet build src/NotebookKit.Serving -c Release");
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--model", package, "--backend", backend, "--urls", $"http://127.0.0.1:{port}", "--threads", "1" }) start.ArgumentList.Add(a);
+        var p = Process.Start(start)!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("kit: " + e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
     }
 
     const string Floor = "kestrel floor";
@@ -157,7 +180,10 @@ public sealed class ServingBench : IBenchmarkGroup
     static Load Wrk(string url, string body, int connections, int seconds, string work)
     {
         var script = Path.Combine(work, $"post-{body.Length}.lua");
-        File.WriteAllText(script, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [==[" + body + "]==]\n");
+        // done() prints the percentiles wrk's --latency table lacks (p99.9) and the maximum, in microseconds.
+        File.WriteAllText(script, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [==[" + body + "]==]\n" +
+            "done = function(summary, latency, requests)\n  io.write(string.format(\"DIST %d %d %d %d %d %d\\n\", latency:percentile(50), latency:percentile(90), " +
+            "latency:percentile(99), latency:percentile(99.9), latency.max, summary.requests))\nend\n");
         var start = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-t", Math.Min(2, connections).ToString(), "-c", connections.ToString(), "-d", seconds + "s", "--latency", "--timeout", "5s", "-s", script, url })
             start.ArgumentList.Add(a);
@@ -170,15 +196,11 @@ public sealed class ServingBench : IBenchmarkGroup
         if (non2xx.Success) errors += long.Parse(non2xx.Groups[1].Value);
         var socket = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
         if (socket.Success) errors += Enumerable.Range(1, 4).Sum(i => long.Parse(socket.Groups[i].Value));
-        return new Load(rps, Percentile(output, "50%"), Percentile(output, "99%"), errors);
-    }
-
-    static double Percentile(string output, string label)
-    {
-        var m = Regex.Match(output, @"^\s*" + Regex.Escape(label) + @"\s+([0-9.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
-        if (!m.Success) return double.NaN;
-        double v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        return m.Groups[2].Value switch { "us" => v / 1000, "ms" => v, _ => v * 1000 };
+        var d = Regex.Match(output, @"^DIST (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", RegexOptions.Multiline);
+        if (!d.Success) throw new InvalidOperationException("wrk printed no latency distribution: " + output);
+        double Ms(int i) => double.Parse(d.Groups[i].Value, CultureInfo.InvariantCulture) / 1000;
+        double load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        return new Load(rps, Ms(1), Ms(2), Ms(3), Ms(4), Ms(5), errors, load);
     }
 
     static int FreePort()
@@ -210,13 +232,13 @@ public sealed class ServingBench : IBenchmarkGroup
         if (p.ExitCode != 0) throw new InvalidOperationException($"python {string.Join(' ', args)} failed ({p.ExitCode})");
     }
 
-    static void WaitUntilServing(string url, string body, Process process)
+    static void WaitUntilServing(string url, string body, IReadOnlyList<Process> processes)
     {
         using var client = new HttpClient();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        while (clock.Elapsed < TimeSpan.FromSeconds(120))
         {
-            if (process.HasExited) throw new InvalidOperationException($"the anchor server exited with {process.ExitCode}");
+            if (processes.FirstOrDefault(p => p.HasExited) is { } gone) throw new InvalidOperationException($"a server exited with {gone.ExitCode}");
             try
             {
                 using var r = client.PostAsync(url, new StringContent(body, Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
@@ -225,6 +247,6 @@ public sealed class ServingBench : IBenchmarkGroup
             catch (HttpRequestException) { }
             Thread.Sleep(200);
         }
-        throw new TimeoutException($"{url} did not answer within 30 s");
+        throw new TimeoutException($"{url} did not answer within 120 s");
     }
 }

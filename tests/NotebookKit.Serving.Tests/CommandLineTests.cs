@@ -30,9 +30,12 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() { try { Directory.Delete(dir, true); } catch (IOException) { } }
 
-    static Process Start(params string[] args)
+    static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    static Process Start(IDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "NotebookKit.Serving.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
         return Process.Start(start)!;
@@ -196,5 +199,24 @@ public sealed class CommandLineTests : IDisposable
             Assert.Contains(says, error);
             Assert.DoesNotContain("   at ", error); // no stack trace
         }
+    }
+
+    /// <summary>An https URL without --cert and without a development certificate (a fresh HOME has none): exit 3 and
+    /// one line naming the certificate, not an abort with a stack trace.</summary>
+    [Fact]
+    public async Task Https_without_a_certificate_exits_3_with_one_line()
+    {
+        var home = Directory.CreateTempSubdirectory("nbkit-home-").FullName;
+        try
+        {
+            using var server = Start(new Dictionary<string, string> { ["HOME"] = home }, "--model", Package, "--urls", $"https://127.0.0.1:{FreePort()}");
+            var error = await server.StandardError.ReadToEndAsync();
+            await server.WaitForExitAsync();
+            Assert.True(server.ExitCode == 3, $"exit {server.ExitCode}: {error}");
+            var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith("error: ", line);
+            Assert.Contains("certificate", line);
+        }
+        finally { Directory.Delete(home, true); }
     }
 }

@@ -310,4 +310,34 @@ public sealed class HostileClientTests
         }
         finally { Directory.Delete(dir, true); Directory.Delete(next, true); }
     }
+
+    /// <summary>A flood of bad requests writes at most the cap's error lines per second; the rest are counted on
+    /// "suppressed" lines, so every bad request is accounted for and the disk is not filled.</summary>
+    [Fact]
+    public async Task The_error_log_cap_holds_and_counts_what_it_held_back()
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"nbkit-cap-{Guid.NewGuid():N}.jsonl");
+        const int cap = 5, bad = 300;
+        var clock = new Stopwatch();
+        try
+        {
+            await using (var server = await ModelServer.StartAsync(new ServingOptions { LogPath = log, LogSampleRate = 0, MaxErrorLogsPerSecond = cap }, Models.Served(drift: false)))
+            {
+                using var client = server.CreateClient();
+                clock.Start();
+                await Parallel.ForEachAsync(Enumerable.Range(0, bad), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
+                    Assert.Equal(400, (await Bodies.Post(client, "/predict", "[")).Status));
+                clock.Stop();
+            }
+            var lines = File.ReadAllLines(log).Select(l => JsonNode.Parse(l)!).ToArray();
+            int written = lines.Count(l => (int)l["status"]! == 400);
+            long suppressed = lines.Where(l => (string)l["endpoint"]! == "log").Sum(l => (long)l["suppressed"]!);
+            Assert.Equal(bad, written + suppressed);
+            // The cap counts per second of the monotonic clock: a flood lasting t seconds touches at most ceil(t) + 1.
+            int seconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds) + 1;
+            Assert.InRange(written, cap, cap * seconds);
+            Assert.True(suppressed >= bad - cap * seconds, $"{suppressed} suppressed, {written} written in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        finally { File.Delete(log); }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using NotebookKit.Serving.Operations;
 
 namespace NotebookKit.Serving.Tests;
 
@@ -83,6 +84,30 @@ public sealed class OperationsTests
         {
             Assert.Equal(16, probe.Batches.Sum());
             Assert.True(probe.Batches.Max() > 1, "batches: " + string.Join(",", probe.Batches));
+        }
+    }
+
+    /// <summary>With a zero budget a lone request does not wait for a batch: once the backend is known to be fast, it
+    /// runs on the caller's thread and the task is complete on return. A slow backend stays behind the queue.</summary>
+    [Fact]
+    public async Task A_lone_request_runs_at_once_unless_the_backend_is_slow()
+    {
+        var row = Models.Rows[0];
+        var fast = new ProbeBackend(Models.Backend());
+        await using (var batcher = new MicroBatcher(fast, TimeSpan.Zero, 256))
+        {
+            await batcher.PredictAsync(row, 1); // the first call goes through the queue: the backend's speed is unknown
+            var lone = batcher.PredictAsync(row, 1);
+            Assert.True(lone.IsCompletedSuccessfully, "a lone request waited for the worker");
+            Assert.Equal(Models.Direct(row)[1], (await lone)[1], 5);
+        }
+        var slow = new ProbeBackend(Models.Backend(), delayMs: 500);
+        await using (var batcher = new MicroBatcher(slow, TimeSpan.Zero, 256, inlineUnder: TimeSpan.FromMilliseconds(50)))
+        {
+            await batcher.PredictAsync(row, 1);
+            var queued = batcher.PredictAsync(row, 1);
+            Assert.False(queued.IsCompleted, "a request to a slow backend ran on the caller's thread, beyond any timeout");
+            Assert.Equal(Models.Direct(row)[1], (await queued)[1], 5);
         }
     }
 

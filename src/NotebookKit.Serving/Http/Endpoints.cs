@@ -184,11 +184,13 @@ internal sealed partial class Endpoints(ServingOptions options, ModelRegistry re
 
     async Task<float[]> Run(HttpContext ctx, ModelVersion v, ParsedInput input)
     {
+        var prediction = v.Batcher.PredictAsync(input.Data, input.Rows);
+        if (prediction.IsCompleted) return await prediction; // ran on this thread: no timer to arm
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         timeout.CancelAfter(options.RequestTimeout);
         try
         {
-            return await v.Batcher.PredictAsync(input.Data, input.Rows).WaitAsync(timeout.Token);
+            return await prediction.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
         {

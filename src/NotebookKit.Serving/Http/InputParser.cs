@@ -117,7 +117,7 @@ public static class InputParser
             int count = 0;
             foreach (var p in row.EnumerateObject())
             {
-                if (!index.TryGetValue(p.Name, out int f))
+                if (!TryFeature(p, index, out int f))
                     throw new BadInputException(400, $"rows[{r}].{Clip(p.Name)}", "Unknown feature (extra field); the model's features are listed at GET /v2/models/{name}.");
                 if (seen[f]) throw new BadInputException(400, $"rows[{r}].{p.Name}", "Feature given twice.");
                 seen[f] = true;
@@ -133,6 +133,20 @@ public static class InputParser
             r++;
         }
         return new ParsedInput(data, n, id, true, true);
+    }
+
+    /// <summary>The feature index of a row's property without allocating its name: the raw UTF-8 name is decoded on
+    /// the stack and looked up by span (30 strings fewer per row). Escaped or long names take the ordinary path.</summary>
+    static bool TryFeature(JsonProperty p, IReadOnlyDictionary<string, int> index, out int f)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.Length <= 256 && !raw.Contains((byte)'\\')
+            && index is Dictionary<string, int> dictionary && dictionary.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup))
+        {
+            Span<char> name = stackalloc char[256];
+            return lookup.TryGetValue(name[..System.Text.Encoding.UTF8.GetChars(raw, name)], out f);
+        }
+        return index.TryGetValue(p.Name, out f);
     }
 
     /// <summary>

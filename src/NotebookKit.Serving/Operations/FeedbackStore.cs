@@ -29,7 +29,10 @@ public sealed class FeedbackStore(int capacity, long budgetBytes)
     {
         Span<byte> random = stackalloc byte[16];
         RandomNumberGenerator.Fill(random);
-        return "f" + Convert.ToBase64String(random).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Span<char> id = stackalloc char[23];
+        id[0] = 'f';
+        System.Buffers.Text.Base64Url.EncodeToChars(random, id[1..]); // 22 characters, no padding
+        return new string(id);
     }
 
     /// <summary>Stores a prediction under a new id and returns the id (null when feedback is off).</summary>

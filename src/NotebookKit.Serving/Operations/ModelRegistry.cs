@@ -99,7 +99,7 @@ public sealed class ModelRegistry(ServingOptions options, ServingMetrics metrics
             : null;
         var batcher = new MicroBatcher(model.Backend, options.BatchBudget, options.MaxBatchRows,
             rows => metrics.BatchRows.WithLabels(model.Name).Observe(rows),
-            drift is null ? null : (x, rows) => drift.Add(x, rows));
+            drift is null ? null : (x, rows) => drift.Add(x, rows), inlineUnder: options.RequestTimeout / 10);
         var version = new ModelVersion(model, batcher, drift);
         var entry = models.GetOrAdd(model.Name, _ => new Entry());
         List<ModelVersion> retiring = [];

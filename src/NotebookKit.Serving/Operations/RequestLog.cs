@@ -5,11 +5,17 @@ namespace NotebookKit.Serving.Operations;
 
 /// <summary>One logged request. Headers (and so API keys) are never logged.</summary>
 public sealed record RequestLogEntry(DateTimeOffset Time, string Endpoint, string? Model, string? Version, int Status, double Milliseconds,
-    int Rows, int[]? Classes, string? Error, float[][]? Inputs);
+    int Rows, int[]? Classes, string? Error, float[][]? Inputs)
+{
+    /// <summary>On the line the log writes after a second in which the error cap held back lines (endpoint "log",
+    /// status 0): how many error lines were not written.</summary>
+    public long? Suppressed { get; init; }
+}
 
 /// <summary>
-/// Request logging to JSON lines: a <c>sampleRate</c> share of requests (errors always), written by a background
-/// task so logging never slows a request. Dispose flushes.
+/// Request logging to JSON lines: a <c>sampleRate</c> share of requests and errors up to a cap per second, written by
+/// a background task so logging never slows a request. When the cap held lines back, one line with endpoint "log"
+/// and <c>"suppressed": N</c> follows as soon as the next second starts (or at dispose). Dispose flushes.
 /// </summary>
 public sealed class RequestLog : IAsyncDisposable
 {
@@ -19,7 +25,8 @@ public sealed class RequestLog : IAsyncDisposable
     readonly int maxErrorsPerSecond;
     readonly FileStream stream;
     readonly Task writer;
-    long errorSecond, errorsThisSecond, suppressed;
+    readonly object errorGate = new();
+    long errorSecond = -1, errorsThisSecond, suppressedThisSecond, suppressed;
 
     public string Path { get; }
     /// <summary>Errors not written because of the per-second cap.</summary>
@@ -43,12 +50,38 @@ public sealed class RequestLog : IAsyncDisposable
     public bool Sample(int status)
     {
         bool sampled = sampleRate >= 1 || (sampleRate > 0 && Random.Shared.NextDouble() < sampleRate);
-        if (status < 400) return sampled;
         long second = Environment.TickCount64 / 1000;
-        if (Interlocked.Exchange(ref errorSecond, second) != second) Interlocked.Exchange(ref errorsThisSecond, 0);
-        if (Interlocked.Increment(ref errorsThisSecond) <= maxErrorsPerSecond) return true;
-        Interlocked.Increment(ref suppressed);
-        return false;
+        if (status < 400)
+        {
+            if (Volatile.Read(ref suppressedThisSecond) > 0 && second != Volatile.Read(ref errorSecond))
+                lock (errorGate) StartSecond(second);
+            return sampled;
+        }
+        lock (errorGate)
+        {
+            if (second != errorSecond) StartSecond(second);
+            if (++errorsThisSecond <= maxErrorsPerSecond) return true;
+            suppressedThisSecond++;
+            suppressed++;
+            return false;
+        }
+    }
+
+    /// <summary>Under errorGate: reports what the last second held back, then counts afresh.</summary>
+    void StartSecond(long second)
+    {
+        if (second == errorSecond) return;
+        WriteSuppressed();
+        errorSecond = second;
+        errorsThisSecond = 0;
+    }
+
+    void WriteSuppressed()
+    {
+        if (suppressedThisSecond == 0) return;
+        queue.Writer.TryWrite(new RequestLogEntry(DateTimeOffset.UtcNow, "log", null, null, 0, 0, 0, null,
+            $"{suppressedThisSecond} error lines not written (more than {maxErrorsPerSecond} in one second)", null) { Suppressed = suppressedThisSecond });
+        suppressedThisSecond = 0;
     }
 
     public void Write(RequestLogEntry entry) => queue.Writer.TryWrite(entry);
@@ -65,6 +98,7 @@ public sealed class RequestLog : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (errorGate) WriteSuppressed();
         queue.Writer.TryComplete();
         await writer;
     }

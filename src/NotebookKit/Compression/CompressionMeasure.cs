@@ -92,8 +92,7 @@ public static class CompressionMeasure
         {
             using var _ = no_grad();
             using var outer = NewDisposeScope(); // frees the device copy, never the caller's tensor
-            var x = input.to(Trainer.DeviceOf(model));
-            return MedianMs(() => { using var scope = NewDisposeScope(); Sync(model.call(x)); }, repeats, warmup);
+            return MedianMs(ForwardPass(model, input), repeats, warmup);
         }
         finally
         {
@@ -117,8 +116,52 @@ public static class CompressionMeasure
             run();
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        Array.Sort(times);
-        return repeats % 2 == 1 ? times[repeats / 2] : (times[repeats / 2 - 1] + times[repeats / 2]) / 2;
+        return Median(times);
+    }
+
+    /// <summary>
+    /// Median wall-clock milliseconds of each of <paramref name="runs"/>, timed in turn: after <paramref name="warmup"/>
+    /// untimed calls of every run, each of <paramref name="repeats"/> rounds calls every run once, starting one place
+    /// further along each round. Timing variants one after the other lets a warm-up or a busy spell of a shared
+    /// machine fall on one of them; interleaved, it falls on all alike, so their medians can be compared.
+    /// <paramref name="clock"/> chooses wall-clock or the thread's CPU time (<see cref="TimingClock"/>).
+    /// </summary>
+    public static double[] InterleavedMedianMs(IReadOnlyList<Action> runs, int repeats = 50, int warmup = 5,
+        TimingClock clock = TimingClock.Wall)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (runs.Count == 0) throw new ArgumentException("Give at least one run to time.", nameof(runs));
+        if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), "Repeats must be at least 1.");
+        if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), "Warm-up calls cannot be negative.");
+        foreach (var run in runs)
+            for (int i = 0; i < warmup; i++) run();
+        var times = runs.Select(_ => new double[repeats]).ToArray();
+        for (int round = 0; round < repeats; round++)
+            for (int k = 0; k < runs.Count; k++)
+            {
+                int which = (round + k) % runs.Count;
+                double start = TimingClocks.NowMs(clock);
+                runs[which]();
+                times[which][round] = TimingClocks.NowMs(clock) - start;
+            }
+        return times.Select(Median).ToArray();
+    }
+
+    /// <summary>
+    /// One forward pass of <paramref name="model"/> on <paramref name="input"/> (copied to the model's device once, in
+    /// the caller's dispose scope), waited for: the unit that latency is timed in. The caller sets eval mode and no_grad.
+    /// </summary>
+    internal static Action ForwardPass(Module<Tensor, Tensor> model, Tensor input)
+    {
+        var x = input.to(Trainer.DeviceOf(model));
+        return () => { using var scope = NewDisposeScope(); Sync(model.call(x)); };
+    }
+
+    static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     // Reading one value waits for asynchronous devices (CUDA) to finish the pass.

@@ -6,6 +6,19 @@ namespace NotebookKit.Metrics;
 [TypeFormatterSource(typeof(RichDisplayFormatterSource))]
 public sealed record ThresholdChoice(string Criterion, double Threshold, double Precision, double Recall, double F1, double Fpr) : IRichDisplay
 {
+    /// <summary>
+    /// The next lower distinct score in the data the threshold was chosen on (NaN when none is lower, or for sweep
+    /// rows): every threshold in (Below, Threshold] makes the same calls there, so the data cannot tell them apart.
+    /// </summary>
+    public double Below { get; init; } = double.NaN;
+
+    /// <summary>
+    /// The same choice moved to the middle of (Below, Threshold]: identical calls on the data it was chosen on, but
+    /// not sitting on one sample's own score, so new scores a hair below that sample's are not pushed to the other
+    /// side. Unchanged when nothing lies below.
+    /// </summary>
+    public ThresholdChoice Centered() => double.IsNaN(Below) ? this : this with { Threshold = (Below + Threshold) / 2 };
+
     public HtmlTable Table() => new HtmlTable(["criterion", "threshold", "precision", "recall", "F1", "false positive rate"]).AddRow(Criterion, Threshold, Precision, Recall, F1, Fpr);
     public string ToHtml() => Table().ToHtml();
     public string ToPlainText() => Table().ToPlainText();
@@ -144,7 +157,8 @@ public static partial class Score
             double tp = sink.Tps[i], fp = sink.Fps[i];
             double precision = tp / (tp + fp), recall = tp / p;
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
-            points.Add(new ThresholdChoice(criterion, sink.Thresholds[i], precision, recall, f1, fp / n));
+            points.Add(new ThresholdChoice(criterion, sink.Thresholds[i], precision, recall, f1, fp / n)
+                { Below = i + 1 < sink.Count ? sink.Thresholds[i + 1] : double.NaN });
         }
         return points;
     }

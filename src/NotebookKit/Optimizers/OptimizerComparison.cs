@@ -69,18 +69,23 @@ public sealed class ComparisonResult(IReadOnlyList<ComparisonRun> runs, double t
         return figure;
     }
 
-    /// <summary>Final training loss against learning rate (log-log), one line per optimizer; diverged runs are left out.</summary>
+    /// <summary>
+    /// The training loss of each run's final weights against learning rate (log-log), one line per optimizer; diverged
+    /// runs are left out. The final weights, not the last epoch's mean loss, because a few bad late steps can wreck
+    /// the weights while the epoch mean still looks good.
+    /// </summary>
     public Figure Sensitivity()
     {
-        var figure = new Figure().WithTitle("Learning-rate sensitivity", "learning rate", "final training loss");
+        var figure = new Figure().WithTitle("Learning-rate sensitivity", "learning rate", "training loss of the final weights");
         figure.Layout.XAxis!.Type = "log";
         figure.Layout.YAxis!.Type = "log";
         foreach (var g in Runs.GroupBy(r => r.Optimizer))
         {
-            var ok = g.Where(r => !r.Diverged && double.IsFinite(r.FinalLoss)).OrderBy(r => r.LearningRate).ToArray();
-            figure.Add(new Scatter { X = ok.Select(r => r.LearningRate).ToArray(), Y = ok.Select(r => r.FinalLoss).ToArray(), Name = g.Key, Mode = "lines+markers" });
+            var ok = g.Where(r => !r.Diverged && double.IsFinite(EndLoss(r))).OrderBy(r => r.LearningRate).ToArray();
+            figure.Add(new Scatter { X = ok.Select(r => r.LearningRate).ToArray(), Y = ok.Select(EndLoss).ToArray(), Name = g.Key, Mode = "lines+markers" });
         }
         return figure;
+        static double EndLoss(ComparisonRun r) => double.IsNaN(r.EndTrainLoss) ? r.FinalLoss : r.EndTrainLoss;
     }
 
     public string ToHtml() => Table().ToHtml();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using NotebookKit.Compression;
 using NotebookKit.Setup;
 using NotebookKit.Training;
@@ -38,7 +39,14 @@ public class CompressionReportTests
         Assert.True(sparse.GzipBytes < baseline.GzipBytes / 2);     // ...until compressed
         Assert.Equal(Trainer.Accuracy(model, x, y), baseline.Accuracy, 12);
         Assert.InRange(baseline.MacroF1, 0, 1);
+        Assert.True(double.IsNaN(baseline.LatencyPerBatchMs));      // not timed until all are timed together
+        Assert.Contains("not timed yet", report.ToPlainText());
+        Assert.Same(report, report.TimeLatency(warmup: 1));
         Assert.True(baseline.LatencyPerSampleMs > 0 && baseline.LatencyPerBatchMs > 0);
+        Assert.True(sparse.LatencyPerSampleMs > 0 && sparse.LatencyPerBatchMs > 0);
+        Assert.Equal(3, report.TimedRounds);
+        Assert.Equal(OperatingSystem.IsLinux() ? TimingClock.ThreadCpu : TimingClock.Wall, report.Clock);
+        Assert.True(model.training);                                 // timing leaves the training mode as it was
         Assert.Equal(64, baseline.BatchSize);
         var text = report.ToPlainText();
         Assert.Contains("baseline", text);
@@ -46,6 +54,7 @@ public class CompressionReportTests
         Assert.Contains("<table", report.ToHtml());
         Assert.Throws<KeyNotFoundException>(() => report["missing"]);
         Assert.Throws<ArgumentException>(() => report.Add("bad", model, x, y.narrow(0, 0, 10)));
+        Assert.Throws<ArgumentException>(() => report.Add("pruned", pruned, x, y));   // names identify rows
     }
 
     [Fact]
@@ -99,5 +108,54 @@ public class MedianTimingTests
         Assert.Equal(7, calls);
         Assert.InRange(ms, 25, 1000);
         Assert.Throws<ArgumentOutOfRangeException>(() => NotebookKit.Compression.CompressionMeasure.MedianMs(() => { }, repeats: 0));
+    }
+
+    [Fact]
+    public void Interleaved_timing_warms_every_run_up_first_then_calls_each_once_per_round_in_rotating_order()
+    {
+        var calls = new List<int>();
+        var runs = Enumerable.Range(0, 3).Select(i => (Action)(() => calls.Add(i))).ToArray();
+        var ms = CompressionMeasure.InterleavedMedianMs(runs, repeats: 4, warmup: 2);
+        Assert.Equal(3, ms.Length);
+        Assert.Equal([0, 0, 1, 1, 2, 2], calls.Take(6));                       // warm-up, untimed
+        Assert.Equal([0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2], calls.Skip(6));     // each round starts one further on
+        Assert.Throws<ArgumentException>(() => CompressionMeasure.InterleavedMedianMs([], repeats: 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CompressionMeasure.InterleavedMedianMs(runs, repeats: 0));
+    }
+
+    [Fact]
+    public void A_busy_spell_falls_on_every_interleaved_run_alike_instead_of_on_the_first_one_timed()
+    {
+        // Two identical runs; the machine is "busy" (20 ms per call) for the first 5 timed calls. One after the
+        // other, all of the first run's 5 repeats fall in the spell; interleaved, each run gets 2 or 3 of its 9.
+        int call = 0;
+        Action Run() => () => { if (call++ < 5) Thread.Sleep(20); };
+        call = 0;
+        double first = CompressionMeasure.MedianMs(Run(), repeats: 5, warmup: 0);
+        double second = CompressionMeasure.MedianMs(Run(), repeats: 5, warmup: 0);
+        Assert.True(first > 15 && second < 5, $"sequential: {first:0.0} ms vs {second:0.0} ms");
+        call = 0;
+        var both = CompressionMeasure.InterleavedMedianMs([Run(), Run()], repeats: 9, warmup: 0);
+        Assert.True(both.All(m => m < 5), $"interleaved: {both[0]:0.0} ms and {both[1]:0.0} ms");
+    }
+}
+
+public class TimingClockTests
+{
+    [Fact]
+    public void Thread_cpu_time_stands_still_while_the_thread_sleeps_and_advances_while_it_works()
+    {
+        if (!TimingClocks.ThreadCpuAvailable) return; // Linux only; elsewhere reports use wall-clock time
+        double wall = TimingClocks.NowMs(TimingClock.Wall), cpu = TimingClocks.NowMs(TimingClock.ThreadCpu);
+        Thread.Sleep(50);
+        Assert.True(TimingClocks.NowMs(TimingClock.Wall) - wall >= 45);
+        Assert.True(TimingClocks.NowMs(TimingClock.ThreadCpu) - cpu < 10);
+        cpu = TimingClocks.NowMs(TimingClock.ThreadCpu);
+        var spin = Stopwatch.StartNew();
+        double sink = 0;
+        while (spin.ElapsedMilliseconds < 30) sink += Math.Sqrt(sink + 1);
+        Assert.True(TimingClocks.NowMs(TimingClock.ThreadCpu) - cpu > 1, $"spun to {sink}");
+        Assert.Equal(TimingClock.ThreadCpu, TimingClocks.Best(onCpu: true));
+        Assert.Equal(TimingClock.Wall, TimingClocks.Best(onCpu: false));
     }
 }

@@ -203,6 +203,67 @@ public class BootstrapTests
     }
 }
 
+public class WilsonIntervalTests
+{
+    // Newcombe (1998), Statistics in Medicine 17:857-872, Table II, method 3 (score interval without continuity
+    // correction), printed to four decimals.
+    [Theory]
+    [InlineData(81, 263, 0.2553, 0.3662)]
+    [InlineData(15, 148, 0.0624, 0.1605)]
+    [InlineData(0, 20, 0.0000, 0.1611)]
+    [InlineData(1, 29, 0.0061, 0.1718)]
+    public void Wilson_interval_matches_Newcombes_published_table(int successes, int n, double lower, double upper)
+    {
+        var (lo, hi) = Score.WilsonInterval(successes, n);
+        Assert.Equal(lower, lo, 4);
+        Assert.Equal(upper, hi, 4);
+    }
+
+    [Fact]
+    public void A_perfect_score_keeps_a_lower_bound_below_one()
+    {
+        var (lo, hi) = Score.WilsonInterval(143, 143);
+        Assert.Equal(1.0, hi);
+        Assert.InRange(lo, 0.97, 0.98);   // z² / (n + z²) = 3.84 / 146.84 below 1
+        Assert.Equal(1 - 1.959963984540054 * 1.959963984540054 / (143 + 1.959963984540054 * 1.959963984540054), lo, 12);
+    }
+
+    [Fact]
+    public void Impossible_counts_are_rejected_by_name()
+    {
+        Assert.Contains("successes", Assert.Throws<ArgumentException>(() => Score.WilsonInterval(5, 4)).Message);
+        Assert.Contains("n must be positive", Assert.Throws<ArgumentException>(() => Score.WilsonInterval(0, 0)).Message);
+    }
+}
+
+public class ThresholdTieTests
+{
+    // Scores: malignant 0.9 and 0.7, benign 0.4 and 0.2. Any threshold in (0.4, 0.7] separates them perfectly.
+    static readonly int[] Y = [1, 1, 0, 0];
+    static readonly double[] S = [0.9, 0.7, 0.4, 0.2];
+
+    [Fact]
+    public void A_chosen_threshold_knows_the_range_that_makes_the_same_calls()
+    {
+        foreach (var choice in new[] { Score.BestFBetaThreshold(Y, S), Score.YoudenThreshold(Y, S), Score.ThresholdForRecall(Y, S, 1.0) })
+        {
+            Assert.Equal(0.7, choice.Threshold);   // the edge: one malignant tumour's own score
+            Assert.Equal(0.4, choice.Below);
+            Assert.Equal(0.55, choice.Centered().Threshold, 12);
+            Assert.Equal(choice.F1, choice.Centered().F1);
+        }
+    }
+
+    [Fact]
+    public void Centring_leaves_a_threshold_with_nothing_below_it_alone()
+    {
+        var lowest = Score.ThresholdForRecall([0, 1], [0.8, 0.3], 1.0);   // only the lowest score reaches recall 1
+        Assert.Equal(0.3, lowest.Threshold);
+        Assert.True(double.IsNaN(lowest.Below));
+        Assert.Equal(lowest, lowest.Centered());
+    }
+}
+
 public class MetricDisplayTests
 {
     [Fact]

@@ -1,3 +1,4 @@
+using NotebookKit.Display;
 using NotebookKit.Optimizers;
 using NotebookKit.Setup;
 using NotebookKit.Training;
@@ -64,5 +65,16 @@ public class TrajectoriesAndComparisonTests
         Assert.True(run.History.TrainLoss[e - 1] <= 3.5 && (e == 1 || run.History.TrainLoss[e - 2] > 3.5));
         Assert.Equal(4, result.Table().Rows.Count);
         Assert.Equal(3, result.LossCurves().Data.Count); // best run per optimizer + target line
+    }
+
+    [Fact]
+    public void The_sensitivity_chart_plots_the_final_weights_loss_not_the_last_epochs_mean()
+    {
+        var history = new History();
+        history.Epochs.Add(new EpochRecord(1, 0.5, null, new Dictionary<string, double>(), 0.1, 0));
+        var wrecked = new ComparisonRun("adam", 0.1, history, null, null, null, false) { EndTrainLoss = 2.7 };
+        var unmeasured = new ComparisonRun("adam", 0.01, history, null, null, null, false);
+        var trace = (Scatter)new ComparisonResult([wrecked, unmeasured], 0.3, null).Sensitivity().Data[0];
+        Assert.Equal(new[] { 0.5, 2.7 }, (double[])trace.Y!);   // lr 0.01 falls back to its epoch mean
     }
 }
