@@ -1,5 +1,6 @@
 using System.Globalization;
 using NotebookKit.Display;
+using NotebookKit.Metrics;
 
 namespace NotebookKit.Text;
 
@@ -81,16 +82,40 @@ public static class SpamEvaluation
             Text = bins.Select(b => $"{b.Errors}/{b.Messages}").ToArray(),
         }).WithTitle(title, "length in characters", "error rate");
 
-    /// <summary>The misclassified messages, most confident mistakes first, as a table.</summary>
-    public static HtmlTable Misclassified(IReadOnlyList<string> texts, int[] yTrue, double[] probabilities, double threshold, int max = 12)
+    /// <summary>
+    /// The misclassified messages, most confident mistakes first: sorted by the probability the model gave the wrong
+    /// label (P(spam) for a blocked real message, 1 − P(spam) for a missed spam), at most <paramref name="max"/> of each
+    /// kind, so blocked real messages are never crowded out by the more numerous missed spam.
+    /// </summary>
+    public static HtmlTable Misclassified(IReadOnlyList<string> texts, int[] yTrue, double[] probabilities, double threshold, int max = 6)
     {
-        var table = new HtmlTable(["error", "P(spam)", "message"]);
-        var wrong = Enumerable.Range(0, texts.Count)
-            .Where(i => (probabilities[i] >= threshold ? 1 : 0) != yTrue[i])
-            .OrderByDescending(i => Math.Abs(probabilities[i] - threshold)).Take(max);
-        foreach (int i in wrong)
-            table.AddRow(yTrue[i] == 1 ? "missed spam" : "blocked ham", probabilities[i].ToString("0.000", CultureInfo.InvariantCulture), texts[i]);
+        Validate(yTrue, probabilities, 1, 1);
+        if (texts.Count != yTrue.Length) throw new ArgumentException($"{texts.Count} texts for {yTrue.Length} labels.", nameof(texts));
+        var table = new HtmlTable(["error", "P(spam)", "confidence in the wrong label", "message"]);
+        double WrongConfidence(int i) => yTrue[i] == 1 ? 1 - probabilities[i] : probabilities[i];
+        var wrong = Enumerable.Range(0, texts.Count).Where(i => (probabilities[i] >= threshold ? 1 : 0) != yTrue[i]);
+        var shown = wrong.GroupBy(i => yTrue[i]).SelectMany(g => g.OrderByDescending(WrongConfidence).Take(max))
+            .OrderByDescending(WrongConfidence);
+        foreach (int i in shown)
+            table.AddRow(yTrue[i] == 1 ? "missed spam" : "blocked ham", probabilities[i].ToString("0.000", CultureInfo.InvariantCulture),
+                WrongConfidence(i).ToString("0.000", CultureInfo.InvariantCulture), texts[i]);
         return table;
+    }
+
+    /// <summary>
+    /// Paired bootstrap of AP(a) − AP(b) on the same messages: each resample draws the same rows for both models, so
+    /// the interval is for the difference itself. An interval that contains 0 means these messages cannot tell the
+    /// two models apart.
+    /// </summary>
+    public static BootstrapResult ApDifference(int[] yTrue, double[] a, double[] b, int resamples = 1000, int seed = 42)
+    {
+        Validate(yTrue, a, 1, 1);
+        Validate(yTrue, b, 1, 1);
+        var rows = Enumerable.Range(0, yTrue.Length).ToArray();
+        double Difference(int[] picked, double[] unused) =>
+            Score.AveragePrecision(picked.Select(i => yTrue[i]).ToArray(), picked.Select(i => a[i]).ToArray())
+            - Score.AveragePrecision(picked.Select(i => yTrue[i]).ToArray(), picked.Select(i => b[i]).ToArray());
+        return Bootstrap.Interval(rows, new double[rows.Length], Difference, "AP difference", resamples, seed: seed);
     }
 
     static void Validate(int[] yTrue, double[] probabilities, double missCost, double blockCost)

@@ -90,6 +90,8 @@ public sealed class EmbeddingBagClassifier : Module<Tensor, Tensor>
 
     internal Embedding Embedding => embedding;
     internal Linear Output => output;
+    /// <summary>Length of each word vector.</summary>
+    public long Dimensions => embedding.weight!.shape[1];
 
     public override Tensor forward(Tensor ids)
     {
@@ -113,6 +115,10 @@ public sealed class TransformerClassifier : Module<Tensor, Tensor>
     readonly Linear output;
     public int MaxLength { get; }
     public int Dimensions { get; }
+    /// <summary>Attention heads per layer.</summary>
+    public int Heads { get; }
+    /// <summary>Number of encoder layers.</summary>
+    public int LayerCount { get; }
     internal Embedding Tokens => tokens;
     internal Embedding Positions => positions;
     internal IEnumerable<EncoderLayer> Layers => layers;
@@ -125,6 +131,8 @@ public sealed class TransformerClassifier : Module<Tensor, Tensor>
         if (dimensions % heads != 0) throw new ArgumentException($"dimensions ({dimensions}) must be divisible by heads ({heads}).");
         MaxLength = maxLength;
         Dimensions = dimensions;
+        Heads = heads;
+        LayerCount = layerCount;
         tokens = Embedding(vocabulary, dimensions, padding_idx: Vocabulary.PadId);
         positions = Embedding(maxLength, dimensions);
         layers = new ModuleList<EncoderLayer>(Enumerable.Range(0, layerCount).Select(_ => new EncoderLayer(dimensions, heads, dropout)).ToArray());

@@ -8,8 +8,8 @@ using static TorchSharp.torch;
 namespace NotebookKit.Text;
 
 /// <summary>
-/// ONNX export (opset 17) of the token-id text classifiers, <see cref="EmbeddingBagClassifier"/> and
-/// <see cref="TransformerClassifier"/>: input "input" int64 [batch, length] token ids (0 = padding), output "output"
+/// ONNX export (opset 17) of the token-id text classifiers, <see cref="EmbeddingBagClassifier"/> (float or int8,
+/// <see cref="QuantizedEmbeddingBagClassifier"/>) and <see cref="TransformerClassifier"/>: input "input" int64 [batch, length] token ids (0 = padding), output "output"
 /// float [batch, 1] logits, as the TorchSharp module computes them in eval mode. The graph uses Gather for the
 /// embeddings, MatMul and Softmax for attention, LayerNormalization, and ReduceSum for the masked mean. The length is
 /// fixed at export (the sequence length the model was encoded with); the batch is free.
@@ -29,12 +29,19 @@ public static class TextOnnxExport
         string pooled = model switch
         {
             EmbeddingBagClassifier bag => MaskedMean(g, g.Node("Gather", [Weight(g, "embedding", bag.Embedding), ids]), keep3),
+            QuantizedEmbeddingBagClassifier q => MaskedMean(g, Int8Rows(g, q, ids), keep3),
             TransformerClassifier t => Transformer(g, t, ids, padding, keep3, length),
             _ => throw new NotSupportedException(
-                $"TextOnnxExport exports EmbeddingBagClassifier and TransformerClassifier, not {model.GetType().Name}; " +
+                "TextOnnxExport exports EmbeddingBagClassifier, QuantizedEmbeddingBagClassifier and TransformerClassifier, " +
+                $"not {model.GetType().Name}; " +
                 "export a Sequential (such as TextModels.KerasMlp) with OnnxExport."),
         };
-        var output = model is EmbeddingBagClassifier b ? b.Output : ((TransformerClassifier)model).Output;
+        var output = model switch
+        {
+            EmbeddingBagClassifier b => b.Output,
+            QuantizedEmbeddingBagClassifier q => q.Output,
+            _ => ((TransformerClassifier)model).Output,
+        };
         g.NodeTo(OnnxExport.OutputName, "Identity", [Linear(g, "output", pooled, output)]);
 
         var graph = new GraphProto { Name = name };
@@ -108,6 +115,19 @@ public static class TextOnnxExport
         var shift = g.Constant($"{name}.bias", OnnxExport.Floats(norm.bias!), [norm.bias!.shape[0]]);
         return g.Node("LayerNormalization", [x, scale, shift], name,
             OnnxExport.Int("axis", -1), new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = (float)TextModels.LayerNormEpsilon });
+    }
+
+    /// <summary>
+    /// The int8 table's rows for the ids, dequantised: stored as uint8 q + 128 (ONNX's plain integer initialisers in the
+    /// kit's graph builder), so a row is scale · (Cast(Gather(table)) − 128).
+    /// </summary>
+    static string Int8Rows(OnnxGraph g, QuantizedEmbeddingBagClassifier q, string ids)
+    {
+        var shifted = q.TableInt8.cpu().to_type(ScalarType.Int16).add(128).to_type(ScalarType.Byte).contiguous();
+        var table = g.ConstantU8("table_uint8", shifted.data<byte>().ToArray(), q.TableInt8.shape);
+        var rows = g.Node("Cast", [g.Node("Gather", [table, ids])], "rows", OnnxExport.Int("to", (long)TensorProto.Types.DataType.Float));
+        var scales = g.Constant("row_scales", OnnxExport.Floats(q.RowScales.unsqueeze(1)), [q.RowScales.shape[0], 1]);
+        return g.Node("Mul", [g.Node("Sub", [rows, g.Scalar("zero_point", 128f)]), g.Node("Gather", [scales, ids])], "dequantised");
     }
 
     static string Weight(OnnxGraph g, string name, Embedding embedding) =>

@@ -117,6 +117,10 @@ public sealed class TfidfVectorizer
     /// <summary>The fitted terms; a term's position is its column.</summary>
     public IReadOnlyList<string> Vocabulary { get; private set; } = [];
     public double[]? Idf => weighting?.Idf;
+    /// <summary>Documents each fitted term occurs in, by column.</summary>
+    public int[] DocumentFrequencies { get; private set; } = [];
+    /// <summary>Terms within MinDf and MaxDf before the MaxFeatures cap kept the most frequent of them.</summary>
+    public int CandidateTerms { get; private set; }
 
     public TfidfVectorizer Fit(IReadOnlyList<IReadOnlyList<string>> documents)
     {
@@ -137,12 +141,14 @@ public sealed class TfidfVectorizer
             foreach (var token in document) total[token] = total.GetValueOrDefault(token) + 1;
             foreach (var token in document.Distinct(StringComparer.Ordinal)) df[token] = df.GetValueOrDefault(token) + 1;
         }
-        var kept = df.Where(kv => kv.Value <= high && kv.Value >= low).Select(kv => kv.Key);
+        var kept = df.Where(kv => kv.Value <= high && kv.Value >= low).Select(kv => kv.Key).ToArray().AsEnumerable();
+        CandidateTerms = kept.Count();
         if (MaxFeatures is int limit)
             kept = kept.OrderByDescending(t => total[t]).ThenBy(t => t, CodePointOrder.Instance).Take(limit);
         Vocabulary = kept.OrderBy(t => t, CodePointOrder.Instance).ToArray();
         if (Vocabulary.Count == 0) throw new ArgumentException("After pruning, no terms remain. Try a lower MinDf or a higher MaxDf.");
         index = Vocabulary.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+        DocumentFrequencies = Vocabulary.Select(t => df[t]).ToArray();
         var counts = Count(documents);
         weighting = new TfidfTransformer { UseIdf = UseIdf, SmoothIdf = SmoothIdf, SublinearTf = SublinearTf, Norm = Norm }.Fit(counts);
         return weighting.Transform(counts);
