@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookKit.Tuning;
@@ -19,7 +20,12 @@ internal static class StandardNormal
     {
         using var scope = NewDisposeScope();
         var acc = t.clone();
-        for (int k = 30; k >= 2; k--) acc = t + (double)k / acc;
+        // Each Scalar is disposed right after its operation rather than left to the finaliser (see StandardNormalTests).
+        for (int k = 30; k >= 2; k--)
+        {
+            using var numerator = ((double)k).ToScalar();
+            acc = t + acc.reciprocal() * numerator; // out of place: autograd may run through it
+        }
         return acc.MoveToOuterDisposeScope();
     }
 

@@ -101,18 +101,62 @@ public sealed class Study
         Storage.EnqueueTrial(StudyId, parameters);
     }
 
-    /// <summary>Starts a trial: claims an enqueued one or creates one, then lets the sampler sample the joint space.</summary>
+    /// <summary>
+    /// Starts a trial: claims an enqueued one or creates one, then lets the sampler sample the joint space. In a shared
+    /// storage the trial's heartbeat runs from here until <see cref="Tell(Trial, TrialState, double?, Exception?)"/>,
+    /// and trials of dead workers are failed on the way (at most once per heartbeat interval). A sampler error fails
+    /// the trial, with the error recorded, and is thrown as a <see cref="TrialFailedException"/>.
+    /// </summary>
     public Trial Ask()
     {
-        var state = Storage.StartTrial(StudyId);
-        lock (samplerGate)
+        FailStaleTrialsNowAndThen();
+        return Begin(Storage.StartTrial(StudyId))!;
+    }
+
+    /// <summary>As <see cref="Ask"/>, but null once the study's Complete and Running trials reach <paramref name="completeLimit"/>.</summary>
+    internal Trial? TryAsk(int completeLimit)
+    {
+        FailStaleTrialsNowAndThen();
+        return Begin(Storage.TryStartTrial(StudyId, completeLimit));
+    }
+
+    Trial? Begin(FrozenTrial? state)
+    {
+        if (state is null) return null;
+        var heartbeat = Heartbeat.Start(Storage, StudyId, state.Number, FailStaleTrialsNowAndThen);
+        try
         {
-            var space = Sampler.InferRelativeSearchSpace(this, state);
-            var relative = space.Count == 0 && Sampler is not GridSampler ? new Dictionary<string, double>() : Sampler.SampleRelative(this, state, space);
-            // Recorded so that parallel workers' model-based samplers see this pending point before the objective asks for it.
-            if (relative.Count > 0) SetSystemAttr(state, "relative_params", relative.ToDictionary(p => p.Key, p => (object?)p.Value));
-            return new Trial(this, state, space, relative);
+            lock (samplerGate)
+            {
+                var space = Sampler.InferRelativeSearchSpace(this, state);
+                var relative = space.Count == 0 && Sampler is not GridSampler ? new Dictionary<string, double>() : Sampler.SampleRelative(this, state, space);
+                // Recorded so that parallel workers' model-based samplers see this pending point before the objective asks for it.
+                if (relative.Count > 0) SetSystemAttr(state, "relative_params", relative.ToDictionary(p => p.Key, p => (object?)p.Value));
+                return new Trial(this, state, space, relative, heartbeat);
+            }
         }
+        catch (Exception e)
+        {
+            // Never leave the trial Running: it is failed here with the error, which the caller gets as well.
+            try { Storage.FinishTrial(StudyId, state.Number, TrialState.Failed, null, $"Sampler {Sampler.GetType().Name}: {e.GetType().Name}: {e.Message}"); }
+            catch (Exception) { } // the storage failed too: the trial's heartbeat stops, and another worker fails it after the grace
+            heartbeat?.Dispose();
+            lock (exceptions) exceptions[state.Number] = e;
+            throw new TrialFailedException($"Trial {state.Number} failed before its objective ran: {Sampler.GetType().Name} threw "
+                + $"{e.GetType().Name}: {e.Message}", e, state.Number);
+        }
+    }
+
+    long nextStaleCheck;
+
+    /// <summary>Fails the trials of dead workers, at most once per heartbeat interval (a minute without heartbeats)
+    /// per study object; called by every <see cref="Ask"/> and by each running trial's heartbeat thread.</summary>
+    void FailStaleTrialsNowAndThen()
+    {
+        long now = Environment.TickCount64, due = Interlocked.Read(ref nextStaleCheck);
+        var period = Storage.HeartbeatInterval ?? TimeSpan.FromMinutes(1);
+        if (now < due || Interlocked.CompareExchange(ref nextStaleCheck, now + (long)period.TotalMilliseconds, due) != due) return;
+        Storage.FailStaleTrials(StudyId);
     }
 
     internal double SampleIndependent(FrozenTrial trial, string name, Distribution distribution)
@@ -142,7 +186,13 @@ public sealed class Study
         if (state == TrialState.Pruned && value is null && trial.IntermediateValues.Count > 0)
             value = trial.IntermediateValues[trial.IntermediateValues.Keys.Max()];
         if (error is not null) lock (exceptions) exceptions[trial.Number] = error;
-        Storage.FinishTrial(StudyId, trial.Number, state, value, error is null ? null : $"{error.GetType().Name}: {error.Message}");
+        try
+        {
+            Storage.FinishTrial(StudyId, trial.Number, state, value, error is null ? null : $"{error.GetType().Name}: {error.Message}");
+        }
+        catch (TrialNotRunningException) { trial.StopHeartbeat(); throw; }
+        // Any other storage error keeps the heartbeat: the caller may tell again.
+        trial.StopHeartbeat();
         var frozen = trial.Snapshot.Clone();
         (frozen.State, frozen.Value, frozen.Exception, frozen.Complete) = (state, value, error, DateTime.UtcNow);
         frozen.Error = error?.Message;
@@ -153,58 +203,132 @@ public sealed class Study
     public void Stop() => stopRequested = true;
 
     /// <summary>
-    /// Runs the objective for <paramref name="nTrials"/> trials (per call; null = until <paramref name="timeout"/>, or
-    /// until a grid is exhausted) on <paramref name="parallelism"/> worker threads. A TrialPrunedException marks
-    /// the trial Pruned; any other exception marks it Failed, keeps the exception, and is rethrown unless
-    /// <paramref name="catchExceptions"/>. A NaN objective value fails the trial without stopping the study.
+    /// Runs the objective on <paramref name="parallelism"/> worker threads until <paramref name="nTrials"/> trials were
+    /// started by this call, <paramref name="timeout"/> passes, the study holds <paramref name="untilComplete"/> Complete
+    /// trials (counting every worker's, earlier runs' included), a grid is exhausted, or <see cref="Stop"/>. At least
+    /// one limit is needed. With <paramref name="untilComplete"/> a trial is only started while Complete and Running
+    /// trials number fewer (one atomic step in the storage), so workers sharing the study end with exactly that many
+    /// unless some running ones fail; a worker that finds the remaining slots all taken waits for them to finish.
+    /// <para>A TrialPrunedException marks the trial Pruned; a NaN objective value fails it without stopping. Errors, and
+    /// <paramref name="catchExceptions"/>: an objective or sampler error fails its trial with the error recorded
+    /// (<see cref="FrozenTrial.Error"/>, and <see cref="FrozenTrial.Exception"/> in this process); when caught the study
+    /// goes on, otherwise every worker stops starting trials and Optimize throws a <see cref="TrialFailedException"/>.
+    /// A storage error (the database unreachable or locked) fails nothing it cannot write: when caught the worker
+    /// pauses (half a second, then a second) and tries again, and stops at the third in a row; uncaught, Optimize throws it (a
+    /// <see cref="StudyStorageException"/> naming the database). A trial that another worker failed in the meantime
+    /// (its heartbeat had stopped for longer than the grace period) is never an error: its result here is kept in the
+    /// system attribute "late_result", a warning says so, and the study goes on. An exception thrown by
+    /// <paramref name="callback"/> stops the study and is rethrown as it is. No exception ever escapes a worker thread.</para>
     /// </summary>
     public void Optimize(Func<Trial, double> objective, int? nTrials = null, TimeSpan? timeout = null, int parallelism = 1,
-        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null)
+        bool catchExceptions = false, Action<Study, FrozenTrial>? callback = null, int? untilComplete = null)
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (nTrials is < 0) throw new ArgumentOutOfRangeException(nameof(nTrials), "nTrials must be non-negative.");
+        if (untilComplete is < 0) throw new ArgumentOutOfRangeException(nameof(untilComplete), "untilComplete must be non-negative.");
         if (parallelism < 1) throw new ArgumentOutOfRangeException(nameof(parallelism), "parallelism must be at least 1.");
-        if (nTrials is null && timeout is null && Sampler is not GridSampler)
-            throw new ArgumentException("Give nTrials or a timeout (or use a GridSampler, which stops when the grid is done).");
+        if (nTrials is null && timeout is null && untilComplete is null && Sampler is not GridSampler)
+            throw new ArgumentException("Give nTrials, untilComplete or a timeout (or use a GridSampler, which stops when the grid is done).");
         stopRequested = false;
         var clock = Stopwatch.StartNew();
         int started = 0;
-        Exception? fatal = null;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? fatal = null;
+        void Fail(Exception e) => Interlocked.CompareExchange(ref fatal, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), null);
+        bool TimeLeft() => !(timeout is TimeSpan limit && clock.Elapsed >= limit);
 
         void Worker()
         {
-            while (!stopRequested && Volatile.Read(ref fatal) is null)
+            int storageErrors = 0;
+            while (!stopRequested && Volatile.Read(ref fatal) is null && TimeLeft())
             {
-                if (timeout is TimeSpan limit && clock.Elapsed >= limit) return;
-                if (nTrials is int n && Interlocked.Increment(ref started) > n) return;
                 if (Sampler is GridSampler grid && grid.IsExhausted(this)) return;
-                var trial = Ask();
-                FrozenTrial frozen;
+                if (nTrials is int n && Interlocked.Increment(ref started) > n) return;
+                Trial? trial;
                 try
                 {
-                    frozen = Tell(trial, objective(trial));
+                    trial = untilComplete is int m ? AskWithin(m, TimeLeft) : Ask();
+                    if (trial is null) return;
                 }
-                catch (TrialPrunedException)
+                catch (TrialFailedException e)
                 {
-                    frozen = Tell(trial, TrialState.Pruned, error: null);
+                    if (!catchExceptions) Fail(e);
+                    callback?.Invoke(this, GetTrials().First(t => t.Number == e.TrialNumber));
+                    continue;
                 }
-                catch (Exception e)
+                catch (Exception) when (catchExceptions && ++storageErrors < 3)
                 {
-                    frozen = Tell(trial, TrialState.Failed, error: e);
-                    if (!catchExceptions) { Interlocked.CompareExchange(ref fatal, e, null); return; }
+                    if (nTrials is not null) Interlocked.Decrement(ref started); // no trial was started
+                    Thread.Sleep(TimeSpan.FromSeconds(0.5 * storageErrors)); // the storage may be restarting: pause, then try again
+                    continue;
                 }
-                callback?.Invoke(this, frozen);
+                storageErrors = 0;
+                var frozen = Run(trial, objective, catchExceptions, Fail);
+                if (frozen is not null) callback?.Invoke(this, frozen);
             }
         }
 
-        if (parallelism == 1) Worker();
+        void Guarded()
+        {
+            try { Worker(); }
+            catch (Exception e) { Fail(e); } // a storage error, uncaught by choice, or the callback's own
+        }
+
+        if (parallelism == 1) Guarded();
         else
         {
-            var threads = Enumerable.Range(0, parallelism).Select(_ => new Thread(Worker) { IsBackground = true }).ToArray();
+            var threads = Enumerable.Range(0, parallelism).Select(_ => new Thread(Guarded) { IsBackground = true }).ToArray();
             foreach (var t in threads) t.Start();
             foreach (var t in threads) t.Join();
         }
-        if (fatal is not null) throw new TrialFailedException($"Trial failed: {fatal.GetType().Name}: {fatal.Message}", fatal);
+        fatal?.Throw();
+    }
+
+    /// <summary>Starts a trial while the study has room below <paramref name="completeLimit"/>; waits while the last
+    /// slots are held by running trials (one may yet fail), and returns null once the limit is reached.</summary>
+    Trial? AskWithin(int completeLimit, Func<bool> timeLeft)
+    {
+        while (!stopRequested && timeLeft())
+        {
+            if (TryAsk(completeLimit) is Trial trial) return trial;
+            if (Storage.CountTrials(StudyId, TrialState.Complete) >= completeLimit) return null;
+            Thread.Sleep(200);
+        }
+        return null;
+    }
+
+    /// <summary>Runs one trial and tells its outcome; null when the outcome could not be stored.</summary>
+    FrozenTrial? Run(Trial trial, Func<Trial, double> objective, bool catchExceptions, Action<Exception> fail)
+    {
+        double value = double.NaN;
+        Exception? error = null;
+        bool pruned = false;
+        try { value = objective(trial); }
+        catch (TrialPrunedException) { pruned = true; }
+        catch (Exception e) { error = e; }
+        try
+        {
+            var frozen = pruned ? Tell(trial, TrialState.Pruned) : error is null ? Tell(trial, value) : Tell(trial, TrialState.Failed, error: error);
+            if (error is not null && !catchExceptions)
+                fail(new TrialFailedException($"Trial {trial.Number} failed: {error.GetType().Name}: {error.Message}", error, trial.Number));
+            return frozen;
+        }
+        catch (TrialNotRunningException lost) when (lost.Number == trial.Number)
+        {
+            string result = pruned ? "Pruned" : error is not null ? $"Failed: {error.GetType().Name}: {error.Message}"
+                : $"Complete: {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+            try { Storage.Annotate(StudyId, trial.Number, "late_result", result); }
+            catch (Exception) { } // the note is a courtesy; the trial's failure is already recorded
+            Setup.Warnings.Issue($"Trial {trial.Number} of study '{Name}' was failed by another worker while this one ran it "
+                + $"({lost.Message}). Its result here ({result}) is kept in the system attribute 'late_result'; the study goes on.");
+            return GetTrials().First(t => t.Number == trial.Number);
+        }
+        catch (Exception storageError)
+        {
+            // The outcome could not be stored: the heartbeat stops, so another worker fails the trial after the grace.
+            trial.StopHeartbeat();
+            if (!catchExceptions) fail(storageError);
+            return null;
+        }
     }
 
     /// <summary>
@@ -239,5 +363,10 @@ public sealed class Study
     }
 }
 
-/// <summary>Raised by <see cref="Study.Optimize"/> when an objective throws and exceptions are not caught; the trial is stored as Failed.</summary>
-public sealed class TrialFailedException(string message, Exception inner) : Exception(message, inner);
+/// <summary>Raised by <see cref="Study.Optimize"/> when an objective or the sampler throws and exceptions are not
+/// caught, and by <see cref="Study.Ask"/> for a sampler error; the trial is stored as Failed with the error.</summary>
+public sealed class TrialFailedException(string message, Exception inner, int trialNumber = -1) : Exception(message, inner)
+{
+    /// <summary>The failed trial's number (-1 when not known).</summary>
+    public int TrialNumber { get; } = trialNumber;
+}

@@ -16,10 +16,13 @@ public sealed class Trial
     readonly IReadOnlyDictionary<string, Distribution> relativeSpace;
     readonly IReadOnlyDictionary<string, double> relative;
     readonly IReadOnlyDictionary<string, object?> fixedParams;
+    readonly Heartbeat? heartbeat;
 
-    internal Trial(Study study, FrozenTrial state, IReadOnlyDictionary<string, Distribution> relativeSpace, IReadOnlyDictionary<string, double> relative)
+    internal Trial(Study study, FrozenTrial state, IReadOnlyDictionary<string, Distribution> relativeSpace,
+        IReadOnlyDictionary<string, double> relative, Heartbeat? heartbeat = null)
     {
         this.study = study;
+        this.heartbeat = heartbeat;
         this.state = state;
         this.relativeSpace = relativeSpace;
         this.relative = relative;
@@ -36,6 +39,12 @@ public sealed class Trial
     public IReadOnlyDictionary<int, double> IntermediateValues => state.IntermediateValues;
     public IReadOnlyDictionary<string, object?> UserAttrs => state.UserAttrs;
     internal FrozenTrial Snapshot => state;
+
+    /// <summary>True once this trial's heartbeat found it failed by another worker (its heartbeat had been silent for
+    /// longer than the grace period): a long objective may check it and return early, as its result will not count.</summary>
+    public bool Lost => heartbeat?.Lost ?? false;
+
+    internal void StopHeartbeat() => heartbeat?.Dispose();
 
     /// <summary>A float in [low, high]; log-uniform with <paramref name="log"/>; on low + k·step with <paramref name="step"/>.</summary>
     public double SuggestFloat(string name, double low, double high, bool log = false, double? step = null) =>
@@ -105,8 +114,11 @@ public sealed class Trial
     /// <summary>Asks the study's pruner whether this trial should stop now; throw <see cref="TrialPrunedException"/> if so.</summary>
     public bool ShouldPrune() => study.Pruner.Prune(study, state);
 
+    /// <summary>Stores a user attribute (any JSON-serialisable value) with the trial; only while it is Running
+    /// (<see cref="TrialNotRunningException"/> after it was told or failed).</summary>
     public void SetUserAttr(string key, object? value)
     {
+        if (string.IsNullOrWhiteSpace(key)) throw new ArgumentException("A user attribute needs a key.", nameof(key));
         study.Storage.SetAttr(study.StudyId, Number, key, value, system: false);
         lock (state) state.UserAttrs[key] = value;
     }

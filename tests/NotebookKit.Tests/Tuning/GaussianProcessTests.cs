@@ -76,6 +76,31 @@ public class GaussianProcessTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ClosedFormFitObjectiveMatchesAutogradAndFiniteDifferences(bool fitNoise)
+    {
+        // The fit runs on arrays; the autograd version is the one checked against scikit-learn above.
+        var random = new Random(3);
+        var x = Enumerable.Range(0, 25).Select(_ => Enumerable.Range(0, 4).Select(_ => random.NextDouble()).ToArray()).ToList();
+        if (fitNoise) x.Add((double[])x[0].Clone()); // a repeated point: zero distance on an off-diagonal
+        var y = x.Select(r => Math.Sin(6 * r[0]) + r[1] * r[2] + 0.1 * random.NextDouble()).ToArray();
+        var theta = fitNoise ? new[] { 0.5, -1.0, 1.5, 0.2, 0.3, Math.Log(1e-2) } : new[] { 0.5, -1.0, 1.5, 0.2, 0.3 };
+        var ((value, gradient), (arraysValue, arraysGradient)) = GaussianProcess.FitObjectiveBothWays([.. x], y, theta, fitNoise, 1e-6);
+        Assert.Equal(value, arraysValue, 1e-9 * Math.Abs(value));
+        for (int i = 0; i < theta.Length; i++)
+        {
+            Assert.Equal(gradient[i], arraysGradient[i], 1e-7 * (1 + Math.Abs(gradient[i])));
+            const double e = 1e-5;
+            var up = (double[])theta.Clone(); up[i] += e;
+            var down = (double[])theta.Clone(); down[i] -= e;
+            double difference = (GaussianProcess.FitObjectiveBothWays([.. x], y, up, fitNoise, 1e-6).Arrays.Item1
+                - GaussianProcess.FitObjectiveBothWays([.. x], y, down, fitNoise, 1e-6).Arrays.Item1) / (2 * e);
+            Assert.Equal(difference, arraysGradient[i], 1e-4 * (1 + Math.Abs(difference)));
+        }
+    }
+
     [Fact]
     public void NoiselessPosteriorInterpolatesTheTrainingPoints()
     {

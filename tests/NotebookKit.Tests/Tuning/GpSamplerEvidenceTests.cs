@@ -74,4 +74,15 @@ public class GpSamplerEvidenceTests
         var values = study.GetTrials().Select(t => t.Value!.Value).ToArray();
         Assert.True(values.Skip(5).Min() < values.Take(5).Min(), $"start {values.Take(5).Min()}, GP {values.Skip(5).Min()}");
     }
+
+    [Fact]
+    public void Sixty_float_parameters_with_default_settings_work()
+    {
+        var sampler = new GpSampler(seed: 8, nStartupTrials: 5);
+        var study = Study.Create(sampler: sampler);
+        study.Optimize(t => Enumerable.Range(0, 60).Sum(i => Math.Pow(t.SuggestFloat($"x{i:00}", 0, 1) - 0.3, 2)), nTrials: 25);
+        Assert.Equal(60, sampler.Last!.Value.Encoding.Dimensions);
+        var values = study.GetTrials().Select(t => t.Value!.Value).ToArray();
+        Assert.True(values.Skip(5).Min() < values.Take(5).Min(), $"start {values.Take(5).Min()}, GP {values.Skip(5).Min()}");
+    }
 }

@@ -1,68 +1,20 @@
 using System.Diagnostics;
-using Npgsql;
 using NotebookKit.Tuning;
 
 namespace NotebookKit.Tests.Tuning;
 
-/// <summary>
-/// One suite for every storage. PostgreSQL comes from NOTEBOOKKIT_POSTGRES_URL (scripts/test.sh starts a throwaway
-/// cluster); without it those tests fail, so CI cannot pass without proving PostgreSQL. Each test works in a schema
-/// of its own, dropped afterwards, so runs never collide.
-/// </summary>
+/// <summary>One suite for every storage (see <see cref="TestStores"/>); DurabilityTests adds heartbeats and retries.</summary>
 public class StorageTests : IDisposable
 {
-    readonly string dir = Path.Combine(Path.GetTempPath(), "nbkit-storage-" + Guid.NewGuid().ToString("N")[..8]);
-    readonly string schema = "nbkit_test_" + Guid.NewGuid().ToString("N")[..12];
-    readonly InMemoryStorage memory = new();
-    bool usedPostgres;
+    readonly TestStores stores = new();
 
-    public static TheoryData<string> AllStorages => new() { "memory", "sqlite", "postgresql" };
-    public static TheoryData<string> SharedStorages => new() { "sqlite", "postgresql" };
+    public static TheoryData<string> AllStorages => TestStores.All;
+    public static TheoryData<string> SharedStorages => TestStores.Shared;
 
-    public void Dispose()
-    {
-        try { Directory.Delete(dir, true); } catch (IOException) { } // includes a folder never made
-        if (!usedPostgres) return;
-        using var c = new NpgsqlConnection(PostgresStorage.Parse(Url("postgresql")).ConnectionString);
-        c.Open();
-        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", c);
-        cmd.ExecuteNonQuery();
-    }
+    public void Dispose() => stores.Dispose();
 
-    /// <summary>This test's storage URL of the given kind (an absolute SQLite path, hence the four slashes).</summary>
-    string Url(string kind)
-    {
-        switch (kind)
-        {
-            case "memory": return "memory";
-            case "sqlite": return "sqlite:///" + Path.Combine(dir, "studies.db");
-            case "postgresql":
-                string server = Environment.GetEnvironmentVariable("NOTEBOOKKIT_POSTGRES_URL")
-                    ?? throw new InvalidOperationException("NOTEBOOKKIT_POSTGRES_URL is not set: PostgreSQL storage is not tested. "
-                        + "Run scripts/test.sh (it starts a throwaway PostgreSQL) or `source scripts/postgres.sh` first.");
-                usedPostgres = true;
-                return server + (server.Contains('?') ? "&" : "?") + "schema=" + schema;
-            default: throw new ArgumentException(kind);
-        }
-    }
-
-    /// <summary>A new instance on this test's store (memory has one instance only).</summary>
-    IStudyStorage Open(string kind) => kind == "memory" ? memory : StudyStorage.Open(Url(kind));
-
-    static string WorkerDll()
-    {
-        string config = AppContext.BaseDirectory.Contains("/Debug/") ? "Debug" : "Release";
-        var bin = Path.Combine(TestPaths.RepoRoot, "tests", "NotebookKit.TuningWorker", "bin", config);
-        return Directory.GetFiles(bin, "NotebookKit.TuningWorker.dll", SearchOption.AllDirectories)
-            .OrderByDescending(File.GetLastWriteTimeUtc).First();
-    }
-
-    static Process StartWorker(string url, string study, int trials, int sleepMs)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { WorkerDll(), url, study, trials.ToString(), sleepMs.ToString() }) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
-    }
+    string Url(string kind) => stores.Url(kind);
+    IStudyStorage Open(string kind) => stores.Open(kind);
 
     [Theory, MemberData(nameof(AllStorages))]
     public void KeepsTrialsParamsIntermediatesAndAttributesAcrossInstances(string kind)
@@ -103,9 +55,9 @@ public class StorageTests : IDisposable
         var fresh = storage.StartTrial(id);
         Assert.Equal(queued + 1, fresh.Number);
         storage.FinishTrial(id, claimed.Number, TrialState.Complete, 0.25, null);
-        var e = Assert.Throws<InvalidOperationException>(() => storage.FinishTrial(id, claimed.Number, TrialState.Failed, null, "late"));
+        var e = Assert.Throws<TrialNotRunningException>(() => storage.FinishTrial(id, claimed.Number, TrialState.Failed, null, "late"));
         Assert.Contains("not Running", e.Message);
-        Assert.Throws<InvalidOperationException>(() => storage.SetIntermediate(id, claimed.Number, 1, 0.5));
+        Assert.Throws<TrialNotRunningException>(() => storage.SetIntermediate(id, claimed.Number, 1, 0.5));
         Assert.Equal(0.25, storage.GetTrials(id)[0].Value);
     }
 
@@ -113,7 +65,8 @@ public class StorageTests : IDisposable
     public void AKilledWorkerLeavesFinishedTrialsKeptAndItsRunningTrialFailed(string kind)
     {
         string url = Url(kind);
-        using var worker = StartWorker(url, "killed", trials: 1000, sleepMs: 150);
+        // Four short trials, then one that lasts until the kill: the kill always lands mid-trial.
+        using var worker = TestStores.StartWorker(url, "killed", trials: 1000, sleeps: "150,150,150,150,60000");
         var storage = Open(kind);
         var clock = Stopwatch.StartNew();
         Study? watch = null;
@@ -124,8 +77,8 @@ public class StorageTests : IDisposable
             if (watch is not null && watch.GetTrials(TrialState.Complete).Count >= 4 && watch.GetTrials(TrialState.Running).Count == 1) break;
         }
         Assert.NotNull(watch);
-        worker.Kill(entireProcessTree: true);
-        worker.WaitForExit();
+        worker.Process.Kill(entireProcessTree: true);
+        worker.Process.WaitForExit();
         var before = watch!.GetTrials();
         var running = before.Where(t => t.State == TrialState.Running).Select(t => t.Number).ToArray();
         Assert.True(before.Count(t => t.State == TrialState.Complete) >= 4);
@@ -154,11 +107,10 @@ public class StorageTests : IDisposable
         string url = Url(kind);
         var study = Study.Create("shared", storage: Open(kind));
         for (int i = 0; i < queued; i++) study.Enqueue(new Dictionary<string, object?> { ["x"] = (double)i });
-        var procs = Enumerable.Range(0, workers).Select(_ => StartWorker(url, "shared", trials: each, sleepMs: 5)).ToList();
+        var procs = Enumerable.Range(0, workers).Select(_ => TestStores.StartWorker(url, "shared", trials: each, sleepMs: 5)).ToList();
         foreach (var p in procs)
         {
-            Assert.True(p.WaitForExit(90_000), "a worker did not finish");
-            Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+            p.AssertExitsCleanly(TimeSpan.FromSeconds(90));
             p.Dispose();
         }
         var trials = study.GetTrials();
@@ -187,10 +139,10 @@ public class StorageTests : IDisposable
     {
         Assert.IsType<InMemoryStorage>(StudyStorage.Open("memory"));
         var sqlite = Assert.IsType<SqliteStorage>(StudyStorage.Open(Url("sqlite")));
-        Assert.Equal(Path.Combine(dir, "studies.db"), sqlite.Path);
+        Assert.Equal(Path.Combine(stores.Dir, "studies.db"), sqlite.Path);
         // Three slashes then a relative path, as in Optuna (four slashes for an absolute one).
-        string relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(dir, "rel.db"));
-        Assert.Equal(Path.Combine(dir, "rel.db"), Assert.IsType<SqliteStorage>(StudyStorage.Open("sqlite:///" + relative)).Path);
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(stores.Dir, "rel.db"));
+        Assert.Equal(Path.Combine(stores.Dir, "rel.db"), Assert.IsType<SqliteStorage>(StudyStorage.Open("sqlite:///" + relative)).Path);
         var unknown = Assert.Throws<ArgumentException>(() => StudyStorage.Open("mysql://me:secret@db/x"));
         Assert.Contains("Unknown storage URL 'mysql://me:***@db/x'", unknown.Message);
         // Nothing listens on port 1: the error names the URL, not the password, on one line.

@@ -42,12 +42,15 @@ public class TpeTests
     {
         var c = Optuna.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
         var distributions = c.GetProperty("params").EnumerateArray().Select(ToDistribution).ToArray();
-        var estimator = new ParzenEstimator(distributions, c.GetProperty("observations").EnumerateArray().Select(Values).ToArray(), new ParzenEstimatorOptions
+        var options = new ParzenEstimatorOptions
         {
             Multivariate = c.GetProperty("multivariate").GetBoolean(),
             ConsiderMagicClip = c.GetProperty("magic_clip").GetBoolean(),
             ConsiderEndpoints = c.GetProperty("endpoints").GetBoolean(),
-        });
+            NormalizeComponents = true,
+        };
+        var observations = c.GetProperty("observations").EnumerateArray().Select(Values).ToArray();
+        var estimator = new ParzenEstimator(distributions, observations, options);
         var weights = Values(c.GetProperty("weights"));
         for (int i = 0; i < weights.Length; i++) Close(weights[i], estimator.Weights[i], 1e-13, $"component weight {i}");
         for (int j = 0; j < distributions.Length; j++)
@@ -71,6 +74,11 @@ public class TpeTests
         var expected = Values(c.GetProperty("log_pdf"));
         var actual = estimator.LogPdf(c.GetProperty("samples").EnumerateArray().Select(Values).ToArray());
         for (int i = 0; i < expected.Length; i++) Close(expected[i], actual[i], 1e-10, $"log pdf at sample {i}");
+        // Optuna 3.1's scale-free components (no −log σ), as the generator computes them and checks against Optuna's own.
+        var scaleFree = new ParzenEstimator(distributions, observations, options with { NormalizeComponents = false })
+            .LogPdf(c.GetProperty("samples").EnumerateArray().Select(Values).ToArray());
+        expected = Values(c.GetProperty("log_pdf_scale_free"));
+        for (int i = 0; i < expected.Length; i++) Close(expected[i], scaleFree[i], 1e-10, $"scale-free log pdf at sample {i}");
     }
 
     [Fact]
@@ -97,7 +105,7 @@ public class TpeTests
     public void DrawsFollowTheMixtureItDescribes()
     {
         // One observation at 0.2 on [0, 1] plus the prior: a sample histogram must match the log density the estimator reports.
-        var estimator = new ParzenEstimator([new FloatDistribution(0, 1)], [[0.2]]);
+        var estimator = new ParzenEstimator([new FloatDistribution(0, 1)], [[0.2]], new ParzenEstimatorOptions { NormalizeComponents = true });
         var samples = estimator.Sample(new Random(5), 40_000);
         for (int bin = 0; bin < 10; bin++)
         {

@@ -16,6 +16,12 @@ public sealed record GpFitOptions
     public bool Deterministic { get; init; }
     /// <summary>Add the log priors to the marginal likelihood (maximum a posteriori).</summary>
     public bool UsePriors { get; init; } = true;
+    /// <summary>
+    /// When fitting the noise, also start from a noise-free model (σ² at <see cref="MinimumNoise"/>) and keep the fit
+    /// with the higher posterior: the posterior often has a "noise explains everything" mode and an interpolating
+    /// one, and a warm start from the first never finds the second.
+    /// </summary>
+    public bool TryNoiseFree { get; init; }
     /// <summary>Warm start, e.g. the previous fit's hyperparameters.</summary>
     public GpHyperparameters? Initial { get; init; }
     /// <summary>Standardise outputs to mean 0, variance 1 before fitting.</summary>
@@ -126,11 +132,12 @@ public sealed class GaussianProcess : IDisposable
         options ??= new GpFitOptions();
         var (xs, ys, mean, sd, device) = Prepare(x, y, options.Standardize);
         using var outputs = ys; // the model keeps x and what it solves from y, not y itself
-        try { return FitPrepared(xs, ys, mean, sd, device, options); }
+        var standardised = y.Select(v => (v - mean) / sd).ToArray(); // as Prepare standardised ys
+        try { return FitPrepared(x, standardised, xs, ys, mean, sd, device, options); }
         catch { xs.Dispose(); throw; }
     }
 
-    static GaussianProcess FitPrepared(Tensor xs, Tensor ys, double mean, double sd, Device device, GpFitOptions options)
+    static GaussianProcess FitPrepared(double[][] x, double[] y, Tensor xs, Tensor ys, double mean, double sd, Device device, GpFitOptions options)
     {
         int d = (int)xs.shape[1];
         bool fitNoise = !options.Deterministic;
@@ -142,21 +149,21 @@ public sealed class GaussianProcess : IDisposable
             ? h0.LengthScales.Select(l => -2 * Math.Log(l)).Append(Math.Log(h0.OutputScale))
                 .Concat(fitNoise ? [Math.Log(Math.Max(h0.Noise - options.MinimumNoise, 1e-9))] : []).ToArray()
             : Enumerable.Repeat(0.0, d).Append(0).Concat(fitNoise ? [Math.Log(1e-2)] : []).ToArray();
-        (double, double[]) Objective(double[] theta)
-        {
-            using var scope = NewDisposeScope();
-            using var grad = enable_grad(); // callers may be inside no_grad
-            var t = tensor(theta, float64, device).requires_grad_(true);
-            var loss = -LogPosterior(t, xs, ys, d, fitNoise, options.MinimumNoise, options.UsePriors);
-            if (!double.IsFinite(loss.item<double>())) return (double.PositiveInfinity, new double[theta.Length]);
-            loss.backward();
-            return (loss.item<double>(), t.grad!.cpu().data<double>().ToArray());
-        }
+        // The objective in closed form on arrays (LogPosteriorArrays); LogPosterior below is its autograd twin.
+        Func<double[], (double, double[])> objective =
+            new LogPosteriorArrays(x, y, fitNoise, options.MinimumNoise, options.UsePriors).Evaluate;
         // A loose gradient tolerance (Optuna's GP uses 1e-2): the acquisition barely moves past it, and a warm-started
         // fit then takes a handful of steps.
-        var best = BoxLbfgs.Minimize(Objective, init, lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+        var best = BoxLbfgs.Minimize(objective, init, lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
         if (options.Initial is not null && !double.IsFinite(best.Value))
-            best = BoxLbfgs.Minimize(Objective, new double[p], lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+            best = BoxLbfgs.Minimize(objective, new double[p], lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+        if (fitNoise && options.TryNoiseFree)
+        {
+            var quiet = (double[])best.X.Clone();
+            quiet[d + 1] = lo[d + 1];
+            var other = BoxLbfgs.Minimize(objective, quiet, lo, hi, maxIterations: 200, gradientTolerance: FitTolerance);
+            if (other.Value < best.Value) best = other;
+        }
         var theta = best.X;
         var hyper = new GpHyperparameters(theta.Take(d).Select(v => 1 / Math.Sqrt(Math.Exp(v))).ToArray(), Math.Exp(theta[d]),
             options.MinimumNoise + (fitNoise ? Math.Exp(theta[d + 1]) : 0));
@@ -209,6 +216,21 @@ public sealed class GaussianProcess : IDisposable
         var prior = -(0.1 / lambda + 0.1 * lambda).sum() + (s.log() - s);
         if (fitNoise) prior = prior + (0.1 * noise.log() - 30.0 * noise);
         return lml + prior;
+    }
+
+    /// <summary>The fit's objective −(log p + log priors) and its gradient at θ by autograd (<see cref="LogPosterior"/>)
+    /// and in closed form (<see cref="LogPosteriorArrays"/>), for checks that the two agree.</summary>
+    internal static ((double, double[]) Autograd, (double, double[]) Arrays) FitObjectiveBothWays(double[][] x, double[] y, double[] theta,
+        bool fitNoise, double minNoise)
+    {
+        using var scope = NewDisposeScope();
+        var (xs, ys, _, _, device) = Prepare(x, y, false);
+        using var grad = enable_grad();
+        var t = tensor(theta, float64, device).requires_grad_(true);
+        var loss = -LogPosterior(t, xs, ys, x[0].Length, fitNoise, minNoise, priors: true);
+        loss.backward();
+        var autograd = (loss.item<double>(), t.grad!.cpu().data<double>().ToArray());
+        return (autograd, new LogPosteriorArrays(x, y, fitNoise, minNoise, priors: true).Evaluate(theta));
     }
 
     /// <summary>The log marginal likelihood (no priors, no standardisation) at given hyperparameters, for checks.</summary>

@@ -30,18 +30,24 @@ public sealed class GpSampler : ISampler
     public bool DeterministicObjective { get; }
     public int NCandidates { get; }
     public int NLocalSearch { get; }
+    /// <summary>Fit the noise from two starts, the last fit and a noise-free model (see <see cref="GpFitOptions.TryNoiseFree"/>).</summary>
+    public bool TryNoiseFree { get; }
     /// <summary>The last fitted model and its encoding, for plots; null before the first fit.</summary>
     public (GaussianProcess Model, SpaceEncoding Encoding)? Last { get; private set; }
     /// <summary>Seconds spent in the last relative sample (fit plus acquisition optimisation).</summary>
     public double LastSuggestSeconds { get; private set; }
+    /// <summary>Seconds of <see cref="LastSuggestSeconds"/> spent fitting the GP's hyperparameters.</summary>
+    public double LastFitSeconds { get; private set; }
 
-    public GpSampler(int? seed = null, int nStartupTrials = 10, bool deterministicObjective = false, int nCandidates = 2048, int nLocalSearch = 8)
+    public GpSampler(int? seed = null, int nStartupTrials = 10, bool deterministicObjective = false, int nCandidates = 2048, int nLocalSearch = 8,
+        bool tryNoiseFree = false)
     {
         if (nStartupTrials < 1) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "Need at least one random startup trial.");
         if (nCandidates < 1 || nLocalSearch < 0) throw new ArgumentOutOfRangeException(nameof(nCandidates), "nCandidates must be positive and nLocalSearch non-negative.");
         random = seed is int s ? new Random(s) : new Random();
         fallback = new RandomSampler(seed is int s2 ? s2 + 1 : null);
         (NStartupTrials, DeterministicObjective, NCandidates, NLocalSearch) = (nStartupTrials, deterministicObjective, nCandidates, nLocalSearch);
+        TryNoiseFree = tryNoiseFree;
     }
 
     public IReadOnlyDictionary<string, Distribution> InferRelativeSearchSpace(Study study, FrozenTrial trial) =>
@@ -99,7 +105,9 @@ public sealed class GpSampler : ISampler
     internal Dictionary<string, double> Suggest(double[][] x, double[] y, double incumbent, SpaceEncoding encoding,
         IReadOnlyList<double[]>? tried = null)
     {
-        var model = GaussianProcess.Fit(x, y, new GpFitOptions { Deterministic = DeterministicObjective, Initial = previous });
+        var clock = Stopwatch.StartNew();
+        var model = GaussianProcess.Fit(x, y, new GpFitOptions { Deterministic = DeterministicObjective, TryNoiseFree = TryNoiseFree, Initial = previous });
+        LastFitSeconds = clock.Elapsed.TotalSeconds;
         previous = model.Hyperparameters;
         if (Last is { } old) old.Model.Dispose();
         Last = (model, encoding);

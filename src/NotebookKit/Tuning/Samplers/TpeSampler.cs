@@ -22,7 +22,8 @@ public sealed class TpeSampler : ISampler
     public bool ConstantLiar { get; }
 
     public TpeSampler(int? seed = null, int nStartupTrials = 10, int nEiCandidates = 24, bool multivariate = false, bool constantLiar = false,
-        Func<int, int>? gamma = null, Func<int, double[]>? weights = null, double priorWeight = 1.0, bool considerMagicClip = true, bool considerEndpoints = false)
+        Func<int, int>? gamma = null, Func<int, double[]>? weights = null, double priorWeight = 1.0, bool considerMagicClip = true, bool considerEndpoints = false,
+        bool normalizeComponents = false)
     {
         if (nStartupTrials < 0) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "nStartupTrials must be non-negative.");
         if (nEiCandidates < 1) throw new ArgumentOutOfRangeException(nameof(nEiCandidates), "nEiCandidates must be at least 1.");
@@ -34,7 +35,7 @@ public sealed class TpeSampler : ISampler
         estimatorOptions = new ParzenEstimatorOptions
         {
             PriorWeight = priorWeight, ConsiderMagicClip = considerMagicClip, ConsiderEndpoints = considerEndpoints,
-            Multivariate = multivariate, Weights = weights ?? DefaultWeights,
+            Multivariate = multivariate, Weights = weights ?? DefaultWeights, NormalizeComponents = normalizeComponents,
         };
     }
 

@@ -1,11 +1,18 @@
 namespace NotebookKit.Tuning;
 
-/// <summary>Keeps studies in this process's memory; thread-safe. The default when a study has no storage URL.</summary>
+/// <summary>Keeps studies in this process's memory; thread-safe. The default when a study has no storage URL
+/// (<c>memory</c>, or <c>memory?retries=1</c>). Every trial belongs to this process, so no heartbeat is needed.</summary>
 public sealed class InMemoryStorage : IStudyStorage
 {
     sealed record StudyRecord(string Name, StudyDirection Direction, List<FrozenTrial> Trials);
     readonly List<StudyRecord> studies = [];
     readonly object gate = new();
+    readonly int retries;
+
+    public TimeSpan? HeartbeatInterval => null;
+    public TimeSpan GracePeriod => Timeout.InfiniteTimeSpan;
+    /// <summary>How many times a failed trial's parameters are enqueued again (see <see cref="IStudyStorage.FinishTrial"/>).</summary>
+    public int Retries { get => retries; init => retries = Durability.NonNegative(value); }
 
     public int CreateStudy(string name, StudyDirection direction, bool loadIfExists)
     {
@@ -34,11 +41,14 @@ public sealed class InMemoryStorage : IStudyStorage
     }
 
 
-    public FrozenTrial StartTrial(int studyId)
+    public FrozenTrial StartTrial(int studyId) => TryStartTrial(studyId, int.MaxValue)!;
+
+    public FrozenTrial? TryStartTrial(int studyId, int completeLimit)
     {
         lock (gate)
         {
             var trials = studies[studyId].Trials;
+            if (trials.Count(t => t.State is TrialState.Complete or TrialState.Running) >= completeLimit) return null;
             var trial = trials.FirstOrDefault(t => t.State == TrialState.Waiting);
             if (trial is null) trials.Add(trial = new FrozenTrial { Number = trials.Count });
             trial.State = TrialState.Running;
@@ -49,21 +59,24 @@ public sealed class InMemoryStorage : IStudyStorage
 
     public int EnqueueTrial(int studyId, IReadOnlyDictionary<string, object?> fixedParams)
     {
-        lock (gate)
-        {
-            var trials = studies[studyId].Trials;
-            var trial = new FrozenTrial { Number = trials.Count, State = TrialState.Waiting };
-            trial.SystemAttrs["fixed_params"] = new Dictionary<string, object?>(fixedParams);
-            trials.Add(trial);
-            return trial.Number;
-        }
+        lock (gate) return Enqueue(studies[studyId].Trials, fixedParams, null);
+    }
+
+    static int Enqueue(List<FrozenTrial> trials, IReadOnlyDictionary<string, object?> fixedParams, Dictionary<string, object?>? attrs)
+    {
+        var trial = new FrozenTrial { Number = trials.Count, State = TrialState.Waiting };
+        trial.SystemAttrs["fixed_params"] = new Dictionary<string, object?>(fixedParams);
+        foreach (var (k, v) in attrs ?? []) trial.SystemAttrs[k] = v;
+        trials.Add(trial);
+        return trial.Number;
     }
 
     FrozenTrial Running(int studyId, int number)
     {
-        var trial = studies[studyId].Trials[number];
-        if (trial.State != TrialState.Running)
-            throw new InvalidOperationException($"Trial {number} is {trial.State}, not Running; it cannot be changed.");
+        var trials = studies[studyId].Trials;
+        if (number < 0 || number >= trials.Count) throw new ArgumentException($"Trial {number} does not exist.");
+        var trial = trials[number];
+        if (trial.State != TrialState.Running) throw new TrialNotRunningException(number, trial.State, trial.Error);
         return trial;
     }
 
@@ -86,9 +99,14 @@ public sealed class InMemoryStorage : IStudyStorage
     {
         lock (gate)
         {
-            var trial = studies[studyId].Trials[number];
+            var trial = Running(studyId, number);
             (system ? trial.SystemAttrs : trial.UserAttrs)[key] = value;
         }
+    }
+
+    public void Annotate(int studyId, int number, string key, object? value)
+    {
+        lock (gate) studies[studyId].Trials[number].SystemAttrs[key] = value;
     }
 
     public void FinishTrial(int studyId, int number, TrialState state, double? value, string? error)
@@ -97,7 +115,19 @@ public sealed class InMemoryStorage : IStudyStorage
         {
             var trial = Running(studyId, number);
             (trial.State, trial.Value, trial.Error, trial.Complete) = (state, value, error, DateTime.UtcNow);
+            if (state == TrialState.Failed && Durability.RetryOf(trial, Retries) is { } retry)
+                Enqueue(studies[studyId].Trials, retry.Fixed, retry.SystemAttrs);
         }
+    }
+
+    public bool Heartbeat(int studyId, int number)
+    {
+        lock (gate) return studies[studyId].Trials[number].State == TrialState.Running;
+    }
+
+    public int CountTrials(int studyId, TrialState state)
+    {
+        lock (gate) return studies[studyId].Trials.Count(t => t.State == state);
     }
 
     public IReadOnlyList<FrozenTrial> GetTrials(int studyId)

@@ -15,14 +15,22 @@ public sealed record ParzenEstimatorOptions
     public bool Multivariate { get; init; }
     /// <summary>Raw weights of m observations in trial order; default <see cref="TpeSampler.DefaultWeights"/>.</summary>
     public Func<int, double[]> Weights { get; init; } = TpeSampler.DefaultWeights;
+    /// <summary>
+    /// Include each continuous component's −log σ in its log density, making the mixture a normalised density (as
+    /// Optuna ≥ 3.5 has it). Off by default, as in Optuna 3.1: in l(x)/g(x) the 1/σ factors reward candidates beside
+    /// the most tightly packed observations, which made the kit's TPE greedier and measurably worse
+    /// (docs/benchmarks.md, "samplers"). Sampling is the same either way.
+    /// </summary>
+    public bool NormalizeComponents { get; init; }
 }
 
 /// <summary>
 /// TPE's density model (Bergstra et al. 2011): a mixture with one component per observation plus a prior component.
 /// A numeric parameter's component is a normal truncated to its range, in log space for log parameters; integers and
 /// stepped floats take the mass of their bin. A categorical's component is one-hot smoothed by the prior weight.
-/// Densities are normalised: Optuna 3.1 left out the −log σ term of each truncated normal (optuna#5109, fixed in 3.5),
-/// and until 4.6 used a log integer's density at the point rather than its bin's mass (optuna#6258).
+/// As in Optuna 3.1, a continuous component's log density leaves out −log σ (optuna#5109 made it a normalised density
+/// in 3.5; <see cref="ParzenEstimatorOptions.NormalizeComponents"/> does so here). Discrete parameters take their bin's
+/// mass, where Optuna until 4.6 used a log integer's density at the point (optuna#6258).
 /// Bandwidths: the larger gap to a sorted neighbour (univariate), or 0.2·m^(−1/(d+4)) of the range (multivariate).
 /// Introduced in 06-bayesian-optimization.
 /// </summary>
@@ -36,6 +44,7 @@ public sealed class ParzenEstimator
     readonly double?[] step;
     readonly double[][] mus, sigmas;
     readonly double[][][] categoryWeights;
+    readonly bool normalize;
 
     /// <summary>Component weights (observations in trial order, then the prior), summing to 1.</summary>
     public double[] Weights { get; }
@@ -61,6 +70,7 @@ public sealed class ParzenEstimator
                 if (!distributions[j].Contains(row[j])) throw new ArgumentException($"Observation value {row[j]} is outside {distributions[j]}.", nameof(observations));
         }
         this.distributions = [.. distributions];
+        normalize = options.NormalizeComponents;
         Weights = ComponentWeights(options, m);
         (low, high, step) = (new double[d], new double[d], new double?[d]);
         (mus, sigmas, categoryWeights) = (new double[d][], new double[d][], new double[d][][]);
@@ -211,7 +221,8 @@ public sealed class ParzenEstimator
             else
             {
                 var z = (tensor(samples.Select(r => ((NumericDistribution)distributions[j]).ToSamplingScale(r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
-                total.add_(-0.5 * z.square() - StandardNormal.HalfLog2Pi - sd.log() - logAccept);
+                var log = -0.5 * z.square() - StandardNormal.HalfLog2Pi - logAccept;
+                total.add_(normalize ? log - sd.log() : log);
             }
         }
         return total.logsumexp(1).data<double>().ToArray();

@@ -254,12 +254,15 @@ public static class StudyPlots
         double[][] Values(IEnumerable<FrozenTrial> group) =>
             [.. group.Where(t => t.InternalParams.TryGetValue(parameter, out var v) && distribution.Contains(v)).Select(t => new[] { t.InternalParams[parameter] })];
         var below = Values(split.Below); var above = Values(split.Above);
+        // The curves are true densities; the ratio is the one TpeSampler ranks by (components without −log σ).
+        var density = new ParzenEstimatorOptions { NormalizeComponents = true };
         var l = new ParzenEstimator([distribution], below);
         var g = new ParzenEstimator([distribution], above);
         var grid = Enumerable.Range(0, points).Select(k => new[] { distribution.FromUnit(k / (points - 1.0)) }).ToArray();
-        var logL = l.LogPdf(grid); var logG = g.LogPdf(grid);
+        var logL = new ParzenEstimator([distribution], below, density).LogPdf(grid);
+        var logG = new ParzenEstimator([distribution], above, density).LogPdf(grid);
         var xs = grid.Select(r => r[0]).ToArray();
-        var ratio = logL.Zip(logG, (a, b) => a - b).ToArray();
+        var ratio = l.LogPdf(grid).Zip(g.LogPdf(grid), (a, b) => a - b).ToArray();
         var drawn = l.Sample(new Random(seed), candidates);
         var drawnRatio = l.LogPdf(drawn).Zip(g.LogPdf(drawn), (a, b) => a - b).ToArray();
         int best = Array.IndexOf(drawnRatio, drawnRatio.Max());

@@ -2,7 +2,7 @@
     /usr/bin/python3 tests/NotebookKit.Tests/Tuning/References/make_tpe_references.py
 Writes tpe_optuna.json: Optuna's default_gamma and default_weights, and for several search spaces the Parzen
 estimator Optuna builds from fixed observations (component weights, centres, bandwidths, categorical weights).
-The mixture's log density at fixed sample points is computed here with scipy.stats.truncnorm from those
+The mixture's log density at fixed sample points (normalised, and scale-free as Optuna 3.1 has it) is computed here with scipy.stats.truncnorm from those
 components, not taken from Optuna 3.1's log_pdf: that omits each truncated normal's -log(sigma) (optuna#5109,
 fixed in 3.5) and treats a log integer as continuous instead of taking its bin's mass (optuna#6258, fixed in 4.6)."""
 import json, os
@@ -46,7 +46,7 @@ def log_bin_mass(lo, hi, mu, sigma, low, high):
     return np.log(tn.cdf(hi) - tn.cdf(lo))
 
 
-def mixture_log_pdf(pe, space, samples):
+def mixture_log_pdf(pe, space, samples, normalized=True):
     names, out = list(space), []
     n = len(samples[names[0]])
     for i in range(n):
@@ -65,6 +65,8 @@ def mixture_log_pdf(pe, space, samples):
                 else:
                     x = np.log(v) if d.log else v
                     terms[c] += stats.truncnorm.logpdf(x, (low - mu) / sigma, (high - mu) / sigma, loc=mu, scale=sigma)
+                    if not normalized:  # Optuna 3.1's scale-free component: without -log(sigma)
+                        terms[c] += np.log(sigma)
         out.append(float(logsumexp(terms)))
     return out
 
@@ -84,7 +86,18 @@ def case(name, space, observations, samples, multivariate=False, magic_clip=True
         mus=[None if pe._mus[k] is None else pe._mus[k].tolist() for k in names],
         sigmas=[None if pe._sigmas[k] is None else pe._sigmas[k].tolist() for k in names],
         categorical_weights=[None if pe._categorical_weights[k] is None else pe._categorical_weights[k].tolist() for k in names],
-        log_pdf=mixture_log_pdf(pe, space, samples))
+        log_pdf=mixture_log_pdf(pe, space, samples),
+        log_pdf_scale_free=scale_free_log_pdf(pe, space, samples))
+
+
+def scale_free_log_pdf(pe, space, samples):
+    # Where no log integer is involved, this is exactly what Optuna 3.1's own log_pdf returns: check it.
+    out = mixture_log_pdf(pe, space, samples, normalized=False)
+    if not any(isinstance(d, D.IntDistribution) and d.log for d in space.values()):
+        own = pe.log_pdf({k: np.asarray(v, dtype=int if isinstance(space[k], D.CategoricalDistribution) else float)
+                          for k, v in samples.items()})
+        assert np.allclose(own, out, rtol=1e-10, atol=1e-10), (own, out)
+    return out
 
 
 cases = []

@@ -1,0 +1,230 @@
+"""Anchor and statistics for bench group "samplers": standard test functions with closed-form optima
+(Surjanovic & Bingham, https://www.sfu.ca/~ssurjano/optimization.html), Optuna 3.1's TPE (Debian's python3-optuna,
+run with /usr/bin/python3), and the comparison with the kit's samplers.
+
+  suite.py optuna <seeds> <trials> <functions,...> <out.json>   best value after 50 and `trials` trials per seed
+  suite.py stats <kit.json> <optuna.json> <out.md>              regrets, medians, ratios, Mann-Whitney U p-values
+
+The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
+definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
+import json, math, os, statistics, sys, time
+
+import numpy as np
+from scipy import optimize, stats
+
+# name: (dimension, low, high, f, known minimum or None to compute in MINIMA)
+H3_A = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
+H3_P = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+H6_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+H6_P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
+H_ALPHA = [1.0, 1.2, 3.0, 3.2]
+SHEKEL_BETA = [0.1 * b for b in [1, 2, 2, 4, 4, 6, 3, 7, 5, 5]]
+SHEKEL_C = [[4, 1, 8, 6, 3, 2, 5, 8, 6, 7], [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6],
+            [4, 1, 8, 6, 3, 2, 5, 8, 6, 7], [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6]]
+
+
+def hartmann(x, a, p):
+    return -sum(H_ALPHA[i] * math.exp(-sum(a[i][j] * (x[j] - p[i][j] * 1e-4) ** 2 for j in range(len(x))))
+                for i in range(4))
+
+
+def branin(x):
+    b, c, t = 5.1 / (4 * math.pi ** 2), 5 / math.pi, 1 / (8 * math.pi)
+    return (x[1] - b * x[0] ** 2 + c * x[0] - 6) ** 2 + 10 * (1 - t) * math.cos(x[0]) + 10
+
+
+def ackley(x):
+    d = len(x)
+    return (-20 * math.exp(-0.2 * math.sqrt(sum(v * v for v in x) / d))
+            - math.exp(sum(math.cos(2 * math.pi * v) for v in x) / d) + 20 + math.e)
+
+
+def rosenbrock(x):
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (x[i] - 1) ** 2 for i in range(len(x) - 1))
+
+
+def levy(x):
+    w = [1 + (v - 1) / 4 for v in x]
+    mid = sum((wi - 1) ** 2 * (1 + 10 * math.sin(math.pi * wi + 1) ** 2) for wi in w[:-1])
+    return math.sin(math.pi * w[0]) ** 2 + mid + (w[-1] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[-1]) ** 2)
+
+
+def griewank(x):
+    return sum(v * v for v in x) / 4000 - math.prod(math.cos(v / math.sqrt(i + 1)) for i, v in enumerate(x)) + 1
+
+
+def styblinski_tang(x):
+    return 0.5 * sum(v ** 4 - 16 * v ** 2 + 5 * v for v in x)
+
+
+def michalewicz(x):
+    return -sum(math.sin(v) * math.sin((i + 1) * v * v / math.pi) ** 20 for i, v in enumerate(x))
+
+
+def shekel(x):
+    return -sum(1 / (sum((x[j] - SHEKEL_C[j][i]) ** 2 for j in range(4)) + SHEKEL_BETA[i]) for i in range(10))
+
+
+def six_hump_camel(x):
+    a, b = x
+    return (4 - 2.1 * a * a + a ** 4 / 3) * a * a + a * b + (-4 + 4 * b * b) * b * b
+
+
+def powell(x):
+    return sum((x[i] + 10 * x[i + 1]) ** 2 + 5 * (x[i + 2] - x[i + 3]) ** 2 + (x[i + 1] - 2 * x[i + 2]) ** 4
+               + 10 * (x[i] - x[i + 3]) ** 4 for i in range(0, len(x), 4))
+
+
+def michalewicz_minimum(d):
+    # Separable: the minimum is the sum of each coordinate's 1-D minimum (dense grid, then a bounded polish).
+    total = 0.0
+    for i in range(d):
+        g = lambda v: -math.sin(v) * math.sin((i + 1) * v * v / math.pi) ** 20
+        grid = np.linspace(0, math.pi, 200001)
+        start = float(grid[int(np.argmin(-np.sin(grid) * np.sin((i + 1) * grid ** 2 / np.pi) ** 20))])
+        res = optimize.minimize_scalar(g, bounds=(max(0, start - 1e-4), min(math.pi, start + 1e-4)), method="bounded",
+                                       options={"xatol": 1e-14})
+        total += min(res.fun, g(start))
+    return total
+
+
+def polished(f, x0, low, high):
+    # The published minimiser, polished by L-BFGS-B: the closed-form value is given to a few digits only.
+    res = optimize.minimize(f, x0, method="L-BFGS-B", bounds=[(low, high)] * len(x0), options={"ftol": 1e-15, "gtol": 1e-12})
+    return min(res.fun, f(x0))
+
+
+FUNCTIONS = {
+    "branin": (2, None, None, branin, 0.397887357729738),
+    "hartmann3": (3, 0.0, 1.0, lambda x: hartmann(x, H3_A, H3_P), lambda: polished(
+        lambda x: hartmann(x, H3_A, H3_P), [0.114614, 0.555649, 0.852547], 0, 1)),
+    "hartmann6": (6, 0.0, 1.0, lambda x: hartmann(x, H6_A, H6_P), lambda: polished(
+        lambda x: hartmann(x, H6_A, H6_P), [0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573], 0, 1)),
+    "ackley5": (5, -32.768, 32.768, ackley, 0.0),
+    "rosenbrock4": (4, -5.0, 10.0, rosenbrock, 0.0),
+    "levy5": (5, -10.0, 10.0, levy, 0.0),
+    "griewank4": (4, -600.0, 600.0, griewank, 0.0),
+    "styblinski_tang6": (6, -5.0, 5.0, styblinski_tang, lambda: 6 * polished(styblinski_tang, [-2.903534], -5, 5)),
+    "michalewicz5": (5, 0.0, math.pi, michalewicz, lambda: michalewicz_minimum(5)),
+    "shekel4": (4, 0.0, 10.0, shekel, lambda: polished(shekel, [4.0, 4.0, 4.0, 4.0], 0, 10)),
+    # Held out: never looked at while choosing the samplers' defaults.
+    "six_hump_camel": (2, None, None, six_hump_camel, lambda: polished(six_hump_camel, [0.0898, -0.7126], -2, 2)),
+    "powell4": (4, -4.0, 5.0, powell, 0.0),
+}
+BOUNDS = {"branin": [(-5.0, 10.0), (0.0, 15.0)], "six_hump_camel": [(-3.0, 3.0), (-2.0, 2.0)]}
+HELD_OUT = {"six_hump_camel", "powell4"}
+
+
+def bounds(name):
+    d, low, high, _, _ = FUNCTIONS[name]
+    return BOUNDS.get(name, [(low, high)] * d)
+
+
+def minimum(name):
+    m = FUNCTIONS[name][4]
+    return m() if callable(m) else m
+
+
+def run_optuna(seeds, trials, names, out, minutes=None):
+    # Seed by seed, saving after each, so that a run cut short (SUITE_MINUTES) still has whole seeds for every function.
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    minutes = minutes if minutes is not None else float(os.environ.get("SUITE_MINUTES", "inf"))
+    result = {"version": optuna.__version__, "best": {n: {"50": [], str(trials): []} for n in names},
+              "seconds": {n: 0.0 for n in names}}
+    start = time.perf_counter()
+    for seed in range(seeds):
+        if (time.perf_counter() - start) / 60 > minutes:
+            break
+        for name in names:
+            f, box = FUNCTIONS[name][3], bounds(name)
+            objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
+            clock = time.perf_counter()
+            study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+            study.optimize(objective, n_trials=trials)
+            values = [t.value for t in study.trials]
+            result["best"][name]["50"].append(min(values[:50]))
+            result["best"][name][str(trials)].append(min(values[:trials]))
+            result["seconds"][name] = (result["seconds"][name] * seed + time.perf_counter() - clock) / (seed + 1)
+        with open(out + ".tmp", "w") as fh:
+            json.dump(result, fh)
+        os.replace(out + ".tmp", out)
+        print(f"optuna: seed {seed} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
+
+
+def fmt(v):
+    return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
+
+
+def run_stats(kit_path, optuna_path, out):
+    kit, anchor = json.load(open(kit_path)), json.load(open(optuna_path))
+    # Runs cut short compare the seeds both sides completed.
+    n = min([kit["seeds"]] + [len(v) for per in anchor["best"].values() for v in per.values()])
+    kit["seeds"] = n
+    kit["best"] = {s: {f: {b: v[:n] for b, v in per.items()} for f, per in fs.items()} for s, fs in kit["best"].items()}
+    anchor["best"] = {f: {b: v[:n] for b, v in per.items()} for f, per in anchor["best"].items()}
+    for name, probes in kit["probes"].items():
+        f = FUNCTIONS[name][3]
+        for x, value in probes:
+            if not math.isclose(f(x), value, rel_tol=1e-9, abs_tol=1e-12):
+                sys.exit(f"{name}: the kit's definition gives {value} at {x}, this script's {f(x)}")
+    samplers = list(kit["best"].keys())
+    names = [n for n in FUNCTIONS if n in anchor["best"] and all(n in kit["best"][s] for s in samplers)]
+    minima = {n: minimum(n) for n in names}
+    budgets = list(anchor["best"][names[0]].keys())
+    summary = {"minima": minima, "cells": [], "geomean": {}}
+    lines = [f"Regret = best value after the budget − the function's minimum; median over {kit['seeds']} seeds. "
+             "ratio = Optuna TPE's median regret / the kit sampler's (above 1: the kit is better). "
+             "p = one-sided Mann-Whitney U p-value for \"the kit's regrets are larger than Optuna's\" "
+             "(below 0.05: significantly worse).", "",
+             "| function | dim | budget | Optuna 3.1 TPE | " + " | ".join(f"kit {s} | ratio | p" for s in samplers) + " |",
+             "|---|---|---|---|" + "---|---|---|" * len(samplers)]
+    for name in names:
+        for budget in budgets:
+            opt = np.maximum(np.array(anchor["best"][name][budget]) - minima[name], 0)
+            row = f"| {name}{' (held out)' if name in HELD_OUT else ''} | {FUNCTIONS[name][0]} | {budget} | {fmt(np.median(opt))} |"
+            for s in samplers:
+                reg = np.maximum(np.array(kit["best"][s][name][budget]) - minima[name], 0)
+                ratio = np.median(opt) / max(np.median(reg), 1e-300)
+                p = stats.mannwhitneyu(reg, opt, alternative="greater").pvalue
+                flag = " **worse**" if p < 0.05 else ""
+                row += f" {fmt(np.median(reg))} | {ratio:.2f}x | {p:.3f}{flag} |"
+                summary["cells"].append({"function": name, "budget": budget, "sampler": s, "median": float(np.median(reg)),
+                                         "optuna_median": float(np.median(opt)), "ratio": float(ratio), "p_worse": float(p)})
+            lines.append(row)
+    lines.append("")
+    floor = 1e-12  # a regret of exactly 0 would make a geometric mean meaningless
+    for held in (False, True):
+        group = [n for n in names if (n in HELD_OUT) == held]
+        if not group:
+            continue
+        for budget in budgets:
+            def geo(values):
+                return math.exp(statistics.fmean(math.log(max(v, floor)) for v in values))
+            opt = geo([np.median(np.maximum(np.array(anchor["best"][n][budget]) - minima[n], 0)) for n in group])
+            parts = []
+            for s in samplers:
+                g = geo([np.median(np.maximum(np.array(kit["best"][s][n][budget]) - minima[n], 0)) for n in group])
+                summary["geomean"][f"{'held_out' if held else 'suite'}_{budget}_{s}"] = opt / g
+                parts.append(f"kit {s} {fmt(g)} ({opt / g:.2f}x)")
+            lines.append(f"- Geometric mean of median regrets, {'held-out functions' if held else 'suite'} "
+                         f"({len(group)}), {budget} trials: Optuna TPE {fmt(opt)}; " + "; ".join(parts) + ".")
+    secs = "; ".join(f"kit {s} {statistics.fmean(kit['seconds'][s].values()):.2f} s" for s in samplers)
+    lines.append(f"- Mean time per {budgets[-1]}-trial study: Optuna TPE {statistics.fmean(anchor['seconds'].values()):.2f} s; {secs} "
+                 f"(Optuna {anchor['version']}, minima: " + ", ".join(f"{n} {minima[n]:.12g}" for n in names) + ").")
+    text = "\n".join(lines) + "\n"
+    with open(out, "w") as fh:
+        fh.write(text)
+    with open(out.rsplit(".", 1)[0] + ".json", "w") as fh:
+        json.dump(summary, fh, indent=1)
+    print(text)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "optuna":
+        run_optuna(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5])
+    elif sys.argv[1] == "stats":
+        run_stats(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "minima":
+        print(json.dumps({n: minimum(n) for n in FUNCTIONS}, indent=1))
