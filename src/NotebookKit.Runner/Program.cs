@@ -71,16 +71,7 @@ static class Cli
                     if (!double.TryParse(Value(args, ref i), NumberStyles.Float, CultureInfo.InvariantCulture, out timeout) || timeout <= 0)
                         throw new UsageException("--cell-timeout takes a positive number of seconds");
                     break;
-                case "-p" or "--parameter":
-                    var pair = Value(args, ref i);
-                    int eq = pair.IndexOf('=');
-                    if (eq <= 0) throw new UsageException($"-p takes name=value, got '{pair}'");
-                    parameters.Add(new(pair[..eq].Trim(), pair[(eq + 1)..]));
-                    break;
-                default:
-                    if (args[i].StartsWith('-')) throw new UsageException($"unknown option '{args[i]}'");
-                    targets.Add(args[i]);
-                    break;
+                default: ParameterOrTarget(args, ref i, parameters, targets); break;
             }
         }
         var notebooks = Expand(targets);
@@ -140,16 +131,7 @@ static class Cli
                     if (size is not ("fast" or "workshop" or "full"))
                         throw new UsageException($"--size takes fast, workshop or full, got '{size}'");
                     break;
-                case "-p" or "--parameter":
-                    var pair = Value(args, ref i);
-                    int eq = pair.IndexOf('=');
-                    if (eq <= 0) throw new UsageException($"-p takes name=value, got '{pair}'");
-                    parameters.Add(new(pair[..eq].Trim(), pair[(eq + 1)..]));
-                    break;
-                default:
-                    if (args[i].StartsWith('-')) throw new UsageException($"unknown option '{args[i]}'");
-                    targets.Add(args[i]);
-                    break;
+                default: ParameterOrTarget(args, ref i, parameters, targets); break;
             }
         }
         if (size != "workshop") parameters.Insert(0, new("size", size));
@@ -184,6 +166,20 @@ static class Cli
         }
         if (notebooks.Count == 0) throw new UsageException($"no .ipynb files in {string.Join(", ", targets)}");
         return notebooks;
+    }
+
+    /// <summary>The options run and export share: -p name=value, or a notebook or folder.</summary>
+    static void ParameterOrTarget(string[] args, ref int i, List<KeyValuePair<string, string>> parameters, List<string> targets)
+    {
+        if (args[i] is "-p" or "--parameter")
+        {
+            var pair = Value(args, ref i);
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"-p takes name=value, got '{pair}'");
+            parameters.Add(new(pair[..eq].Trim(), pair[(eq + 1)..]));
+        }
+        else if (args[i].StartsWith('-')) throw new UsageException($"unknown option '{args[i]}'");
+        else targets.Add(args[i]);
     }
 
     static string Value(string[] args, ref int i)
