@@ -75,11 +75,26 @@ public static class InputParser
     static string ReadId(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.String) throw new BadInputException(400, "id", "Expected a string.");
+        int length = StringLength(e);
+        if (length is 0 or > MaxIdLength) throw new BadInputException(400, "id", $"Expected 1 to {MaxIdLength} characters, got {length}.");
         var id = e.GetString()!;
-        if (id.Length is 0 or > MaxIdLength) throw new BadInputException(400, "id", $"Expected 1 to {MaxIdLength} characters, got {id.Length}.");
         foreach (char c in id)
             if (c is < '!' or > '~') throw new BadInputException(400, "id", "Use printable ASCII without spaces (letters, digits, - _ . : /).");
         return id;
+    }
+
+    /// <summary>The UTF-16 length of a JSON string, measured on its raw UTF-8 without building the string, so an
+    /// over-long id or text is refused before a megabyte-sized string lands on the large-object heap.</summary>
+    static int StringLength(JsonElement e)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e); // with its quotes
+        var content = raw[1..^1];
+        if (!content.Contains((byte)'\\')) return System.Text.Encoding.UTF8.GetCharCount(content);
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(content.Length); // escapes only shorten
+        try { return reader.CopyString(buffer); }
+        finally { System.Buffers.ArrayPool<char>.Shared.Return(buffer); }
     }
 
     /// <summary><c>{"rows": [{"feature": number, ...}, ...]}</c> (or the array alone), every feature of the schema exactly once.</summary>
