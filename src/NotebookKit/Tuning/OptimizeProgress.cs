@@ -35,12 +35,15 @@ public sealed class OptimizeProgress : IDisposable
     TimeSpan? lastShown;
 
     OptimizeProgress(Study study, int? nTrials, TimeSpan? timeout, int? untilComplete, LiveDisplay? display, TextWriter? console) =>
-        (this.study, this.nTrials, this.timeout, this.untilComplete, this.display, this.console) = (study, nTrials, timeout, untilComplete, display, console);
+        (this.study, this.nTrials, this.timeout, this.untilComplete, this.display, this.console) =
+            (study, nTrials == int.MaxValue ? null : nTrials, timeout, untilComplete, display, console);
 
     /// <summary>
     /// Starts tracking a run of <paramref name="study"/> limited by <paramref name="nTrials"/> (this run's trials),
     /// <paramref name="timeout"/> and/or <paramref name="untilComplete"/> (complete trials in the study, all workers'):
     /// into the running notebook cell if there is one, else onto <paramref name="console"/> (default standard error).
+    /// An <paramref name="nTrials"/> of <see cref="int.MaxValue"/> means no trial limit (a run that a callback or the
+    /// timeout ends): it shows the trials done with no total, and a time left only from the timeout.
     /// </summary>
     public static OptimizeProgress Start(Study study, int? nTrials, TimeSpan? timeout, int? untilComplete = null, TextWriter? console = null)
     {
