@@ -188,6 +188,7 @@ public class RunCommandTests
         var result = Run("run", Fixture("timeout.ipynb"), "--cell-timeout", "1");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("timeout.ipynb, cell 1: did not finish within 1 s", result.Stderr);
+        Assert.Matches(@"timeout\.ipynb\s+\S+\s+[\d.]+\s+0\s+FAILED", result.Stdout);   // the summary survives the stuck cell
     }
 
     [Fact]
