@@ -3,7 +3,13 @@ using NotebookKit.Tuning;
 
 namespace NotebookKit.Tests.Tuning;
 
-/// <summary>Progress on a console (no kernel cell here). The intervals are global settings: tests of this class run one at a time.</summary>
+/// <summary>The progress intervals are process-wide settings: the tests that change them run alone, after the
+/// parallel ones, so no other test's Optimize sees them.</summary>
+[CollectionDefinition(nameof(ProgressSettings), DisableParallelization = true)]
+public sealed class ProgressSettings;
+
+/// <summary>Progress on a console (no kernel cell here).</summary>
+[Collection(nameof(ProgressSettings))]
 public class OptimizeProgressTests
 {
     /// <summary>Runs 5 trials (trial 1 pruned, trial 3 failed) with progress written to a string; returns its lines and the trials.</summary>
