@@ -59,6 +59,11 @@ public sealed class ServingOptions
     /// in clear text) unless this is true.</summary>
     public bool AllowPlainHttpWithKey { get; set; }
 
+    /// <summary>Linux/glibc: fix malloc's mmap threshold at its default (128 KiB) so the memory of large freed tensors
+    /// goes back to the OS (see Operations/NativeHeap). Process-wide, so off by default for a server inside a notebook,
+    /// whose training would pay a map and unmap per large tensor; the <c>nbkit-serve</c> program turns it on.</summary>
+    public bool ReturnFreedMemory { get; set; }
+
     /// <summary>Largest accepted MaxBodyBytes (Kestrel drains up to 16 times the limit to answer 413 cleanly).</summary>
     public const long MaxBodyLimit = 64L << 20;
 
