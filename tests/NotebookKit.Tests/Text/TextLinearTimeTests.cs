@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using NotebookKit.Compression;
 using NotebookKit.Data;
 using NotebookKit.Text;
 
@@ -52,19 +51,8 @@ public class TextLinearTimeTests(Xunit.Abstractions.ITestOutputHelper output)
         return best;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    struct TimeSpec { public long Seconds, Nanoseconds; }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int ClockGetTime(int clock, out TimeSpec time);
-
-    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); elsewhere the wall clock.</summary>
-    static double ThreadCpuSeconds()
-    {
-        const int ThreadCpuTimeClock = 3;
-        if (OperatingSystem.IsLinux() && ClockGetTime(ThreadCpuTimeClock, out var t) == 0) return t.Seconds + t.Nanoseconds * 1e-9;
-        return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
-    }
+    /// <summary>The calling thread's CPU time where the kit can read it (Linux), else the wall clock.</summary>
+    static double ThreadCpuSeconds() => TimingClocks.NowMs(TimingClocks.Best(onCpu: true)) / 1000;
 
     static double Ratio(Func<int, Action> callAt, int n) => SecondsPerCall(callAt(8 * n)) / SecondsPerCall(callAt(n));
 
