@@ -20,7 +20,7 @@ namespace NotebookKit.Setup;
 internal static class Held
 {
     const int MaxConstants = 256;
-    static readonly ConcurrentDictionary<long, Scalar> constants = new();
+    static readonly ConcurrentDictionary<long, Scalar> constants = new(), integers = new();
 
     /// <summary>The alpha TorchSharp's own <c>add</c> passes: the int 1.</summary>
     public static readonly Scalar One = 1.ToScalar();
@@ -34,6 +34,16 @@ internal static class Held
             throw new InvalidOperationException($"Held.Of is for constants, and {MaxConstants} are held already: " +
                 $"make a value computed at run time ({value}) with 'using var s = v.ToScalar();'.");
         return constants.GetOrAdd(bits, _ => value.ToScalar());
+    }
+
+    /// <summary>The int64 Scalar of an integer constant (a token id, a count), made once.</summary>
+    public static Scalar Of(long value)
+    {
+        if (integers.TryGetValue(value, out var held)) return held;
+        if (integers.Count >= MaxConstants)
+            throw new InvalidOperationException($"Held.Of is for constants, and {MaxConstants} integers are held already: " +
+                $"make a value computed at run time ({value}) with 'using var s = v.ToScalar();'.");
+        return integers.GetOrAdd(value, _ => value.ToScalar());
     }
 
     /// <summary>a + b, as TorchSharp's <c>+</c> computes it, with a held alpha.</summary>

@@ -21,7 +21,7 @@ internal static class StandardNormal
     {
         using var scope = NewDisposeScope();
         var acc = t.clone();
-        for (int k = 30; k >= 2; k--) acc = t.Plus(acc.reciprocal() * Held.Of(k)); // out of place: autograd may run through it
+        for (int k = 30; k >= 2; k--) acc = t.Plus(acc.reciprocal() * Held.Of((double)k)); // out of place: autograd may run through it
         return acc.MoveToOuterDisposeScope();
     }
 

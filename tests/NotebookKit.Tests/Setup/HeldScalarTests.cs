@@ -15,6 +15,12 @@ public class HeldScalarTests
         "src/NotebookKit/Tuning/Samplers/GpSampler.cs",
         "src/NotebookKit/Tuning/Samplers/TpeSampler.cs",
         "src/NotebookKit/Tuning/Samplers/SpaceEncoding.cs",
+        "src/NotebookKit/Training/Trainer.cs",
+        "src/NotebookKit/Training/Keras.cs",
+        "src/NotebookKit/Metrics/Streaming.cs",
+        "src/NotebookKit/Text/TextModels.cs",
+        "src/NotebookKit/Compression/QuantizedLayers.cs",
+        "src/NotebookKit/Compression/Distillation.cs",
     ];
 
     static IEnumerable<(string Path, string Text)> KitSources()
