@@ -35,9 +35,9 @@ static class ScalarScan
         var findings = new List<Finding>();
         foreach (var tree in trees.Where(t => scanned.Contains(t.FilePath)))
         {
-            var unbound = compilation.GetSemanticModel(tree).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
-            if (unbound.Count > 0) throw new InvalidOperationException($"{tree.FilePath} does not bind: {unbound[0]}");
             var model = compilation.GetSemanticModel(tree);
+            var unbound = model.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            if (unbound.Count > 0) throw new InvalidOperationException($"{tree.FilePath} does not bind: {unbound[0]}");
             var roots = tree.GetRoot().DescendantNodes().Select(n => model.GetOperation(n)).Where(o => o is { Parent: null });
             foreach (var op in roots.SelectMany(r => r!.DescendantsAndSelf()))
                 if (Reason(op) is string reason)

@@ -35,7 +35,7 @@ public class StandardNormalTests
             + Math.Abs(t.SuggestInt("n", 1, 9) - 4) + (t.SuggestCategorical("act", ["relu", "tanh", "gelu"]) == "tanh" ? 0 : 1);
         ISampler sampler = kind == "gp" ? new GpSampler(seed: 11, nStartupTrials: 4, nCandidates: 256, nLocalSearch: 4) : new TpeSampler(seed: 11, nStartupTrials: 4);
         var study = Study.Create(sampler: sampler);
-        await Collector.WhileCollecting(() => study.Optimize(Objective, nTrials: kind == "gp" ? 12 : 40));
+        await Collector.WhileCollecting(() => study.Optimize(Objective, nTrials: kind == "gp" ? 12 : 25));
         Assert.All(study.GetTrials(), t => Assert.Equal(TrialState.Complete, t.State));
     }
 }
