@@ -17,9 +17,10 @@ public sealed class ServingOptions
     public long MaxBodyBytes { get; set; } = 1 << 20;
     /// <summary>Most rows in one request; more is 413.</summary>
     public int MaxRowsPerRequest { get; set; } = 4096;
-    /// <summary>Most characters (UTF-16 code units) in one text sent to a text model; more is 413.</summary>
+    /// <summary>Most characters (UTF-16 code units) in one text sent to a text model; more is 400 naming the limit and
+    /// the length (a body over <see cref="MaxBodyBytes"/> is 413 before any text is read).</summary>
     public int MaxTextChars { get; set; } = 5000;
-    /// <summary>Most texts in one request to a text model; more is 413.</summary>
+    /// <summary>Most texts in one request to a text model; more is 400 naming the limit and the count.</summary>
     public int MaxTextsPerRequest { get; set; } = 256;
     /// <summary>Time a request may wait for its prediction; longer is 503.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -57,6 +58,11 @@ public sealed class ServingOptions
     /// <summary>With an API key, a plain http:// listener beside an https:// one is refused (the key would travel
     /// in clear text) unless this is true.</summary>
     public bool AllowPlainHttpWithKey { get; set; }
+
+    /// <summary>Linux/glibc: fix malloc's mmap threshold at its default (128 KiB) so the memory of large freed tensors
+    /// goes back to the OS (see Operations/NativeHeap). Process-wide, so off by default for a server inside a notebook,
+    /// whose training would pay a map and unmap per large tensor; the <c>nbkit-serve</c> program turns it on.</summary>
+    public bool ReturnFreedMemory { get; set; }
 
     /// <summary>Largest accepted MaxBodyBytes (Kestrel drains up to 16 times the limit to answer 413 cleanly).</summary>
     public const long MaxBodyLimit = 64L << 20;

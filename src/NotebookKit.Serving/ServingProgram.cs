@@ -34,7 +34,7 @@ public static class ServingProgram
     public static async Task<int> RunAsync(string[] args)
     {
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var options = new ServingOptions { Urls = ["http://127.0.0.1:8080"] };
+        var options = new ServingOptions { Urls = ["http://127.0.0.1:8080"], ReturnFreedMemory = true };
         var packages = new List<(string Directory, string? Reference)>();
         string? backend = null, certPath = null, certPassword = Environment.GetEnvironmentVariable("NBKIT_CERT_PASSWORD");
         int threads = 1;
