@@ -14,7 +14,7 @@ namespace NotebookKit.Bench;
 /// regrets, ratios and Mann-Whitney U p-values and writes artifacts/bench/samplers.md). Two functions are held out:
 /// they were not looked at while choosing defaults. Options (after the group name):
 /// <c>--seeds=N --trials=N --jobs=N</c> (kit studies run in parallel, one libtorch thread each; default 1, beside the
-/// Python process), <c>--functions=a,b</c>, <c>--samplers=tpe,gp,...</c> (variants below), and
+/// Python process), <c>--anchor-jobs=N</c> (Optuna's seeds in N Python processes; default 1), <c>--functions=a,b</c>, <c>--samplers=tpe,gp,...</c> (variants below), and
 /// <c>--anchor=file.json</c> to reuse an earlier Optuna run while trying variants (the table is then not "same run").
 /// </summary>
 public sealed class SamplerSuiteBench : IBenchmarkGroup
@@ -124,6 +124,7 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         string anchorPath = Get("anchor", Path.Combine(outDir, $"samplers{tag}-optuna.json"));
         // Optuna runs beside the kit, on the other core, unless an earlier run is reused.
         Environment.SetEnvironmentVariable("SUITE_MINUTES", minutes.ToString(CultureInfo.InvariantCulture)); // suite.py's budget
+        Environment.SetEnvironmentVariable("SUITE_JOBS", Get("anchor-jobs", "1"));
         Process? python = cli.ContainsKey("anchor") ? null : StartPython(options, "optuna", seeds.ToString(CultureInfo.InvariantCulture),
             trials.ToString(CultureInfo.InvariantCulture), string.Join(",", names), anchorPath);
 

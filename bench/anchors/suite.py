@@ -7,7 +7,7 @@ run with /usr/bin/python3), and the comparison with the kit's samplers.
 
 The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
 definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
-import json, math, os, statistics, sys, time
+import contextlib, json, math, os, statistics, sys, time
 
 import numpy as np
 from scipy import optimize, stats
@@ -126,31 +126,50 @@ def minimum(name):
     return m() if callable(m) else m
 
 
-def run_optuna(seeds, trials, names, out, minutes=None):
-    # Seed by seed, saving after each, so that a run cut short (SUITE_MINUTES) still has whole seeds for every function.
+def optuna_seed(args):
+    # One seed's studies on every function: best values after 50 and `trials` trials, mean seconds per study.
+    seed, trials, names, start, minutes = args
+    if (time.perf_counter() - start) / 60 > minutes:
+        return None
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    best, seconds = {}, {}
+    for name in names:
+        f, box = FUNCTIONS[name][3], bounds(name)
+        objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
+        clock = time.perf_counter()
+        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+        study.optimize(objective, n_trials=trials)
+        values = [t.value for t in study.trials]
+        best[name] = (min(values[:50]), min(values[:trials]))
+        seconds[name] = time.perf_counter() - clock
+    return best, seconds
+
+
+def run_optuna(seeds, trials, names, out, minutes=None, jobs=None):
+    # Seed by seed, saving after each in seed order, so that a run cut short (SUITE_MINUTES) still has whole seeds for
+    # every function. SUITE_JOBS > 1 runs seeds in that many processes (results do not depend on it).
+    import multiprocessing
+    import optuna
     minutes = minutes if minutes is not None else float(os.environ.get("SUITE_MINUTES", "inf"))
+    jobs = jobs if jobs is not None else int(os.environ.get("SUITE_JOBS", "1"))
     result = {"version": optuna.__version__, "best": {n: {"50": [], str(trials): []} for n in names},
               "seconds": {n: 0.0 for n in names}}
     start = time.perf_counter()
-    for seed in range(seeds):
-        if (time.perf_counter() - start) / 60 > minutes:
-            break
-        for name in names:
-            f, box = FUNCTIONS[name][3], bounds(name)
-            objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
-            clock = time.perf_counter()
-            study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-            study.optimize(objective, n_trials=trials)
-            values = [t.value for t in study.trials]
-            result["best"][name]["50"].append(min(values[:50]))
-            result["best"][name][str(trials)].append(min(values[:trials]))
-            result["seconds"][name] = (result["seconds"][name] * seed + time.perf_counter() - clock) / (seed + 1)
-        with open(out + ".tmp", "w") as fh:
-            json.dump(result, fh)
-        os.replace(out + ".tmp", out)
-        print(f"optuna: seed {seed} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
+    work = [(seed, trials, names, start, minutes) for seed in range(seeds)]
+    with multiprocessing.Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+        for seed, done in enumerate(pool.imap(optuna_seed, work) if pool else map(optuna_seed, work)):
+            if done is None:
+                break
+            best, seconds = done
+            for name in names:
+                result["best"][name]["50"].append(best[name][0])
+                result["best"][name][str(trials)].append(best[name][1])
+                result["seconds"][name] = (result["seconds"][name] * seed + seconds[name]) / (seed + 1)
+            with open(out + ".tmp", "w") as fh:
+                json.dump(result, fh)
+            os.replace(out + ".tmp", out)
+            print(f"optuna: seed {seed} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
 
 
 def fmt(v):
