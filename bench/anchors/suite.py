@@ -5,6 +5,7 @@ run with /usr/bin/python3), and the comparison with the kit's samplers.
   suite.py optuna <seeds> <trials> <functions,...> <out.json>   best value after 50 and `trials` trials per seed
   suite.py stats <kit.json> <optuna.json> <out.md>              regrets, medians, ratios, Mann-Whitney U p-values
   suite.py merge <out.json> <optuna.json> ...                   joins optuna runs of consecutive seed ranges
+  suite.py paired <kit.json> <sampler a> <sampler b>            b against a on the same seeds (sign test, Wilcoxon)
 
 The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
 definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
@@ -195,6 +196,25 @@ def merge_optuna(out, paths):
     print(f"merged seeds 0-{count - 1} from {len(paths)} runs into {out}")
 
 
+def run_paired(kit_path, a, b):
+    # Two kit samplers on the same seeds (their first nStartupTrials draws coincide: the same seed stream): how often
+    # b's regret is below a's, per budget over every function and seed, with a two-sided sign test, and per function
+    # the two-sided Wilcoxon signed-rank p-value (NaN when every pair ties).
+    kit = json.load(open(kit_path))
+    names = [n for n in FUNCTIONS if n in kit["best"][a]]
+    for budget in kit["best"][a][names[0]]:
+        wins = losses = 0
+        cells = []
+        for n in names:
+            x, y = np.array(kit["best"][a][n][budget]), np.array(kit["best"][b][n][budget])
+            wins, losses = wins + int(np.sum(y < x)), losses + int(np.sum(y > x))
+            p = stats.wilcoxon(y, x).pvalue if np.any(x != y) else float("nan")
+            cells.append(f"{n} {np.median(np.maximum(x - minimum(n), 0)) / max(np.median(np.maximum(y - minimum(n), 0)), 1e-300):.2f}x p={p:.2f}")
+        p = stats.binomtest(wins, wins + losses).pvalue if wins + losses else float("nan")
+        print(f"{budget} trials, {kit['seeds']} seeds: {b} below {a} in {wins} of {wins + losses} untied pairs "
+              f"(sign test p = {p:.3g}); median-regret ratio {a}/{b} and Wilcoxon p per function: " + "; ".join(cells))
+
+
 def fmt(v):
     return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
 
@@ -268,6 +288,8 @@ if __name__ == "__main__":
         run_optuna(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5])
     elif sys.argv[1] == "stats":
         run_stats(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "paired":
+        run_paired(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "merge":
         merge_optuna(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "minima":
