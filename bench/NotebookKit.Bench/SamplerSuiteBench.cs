@@ -132,13 +132,16 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         torch.set_num_threads(1);
         var best = new ConcurrentDictionary<(string Sampler, string Function, int Budget, int Seed), double>();
         var times = new ConcurrentDictionary<(string Sampler, string Function), ConcurrentBag<double>>();
-        // Seed by seed, so that a run cut short by --minutes still has whole seeds for every function and sampler.
+        // Seed by seed, so that a run cut short by --minutes still has whole seeds for every function and sampler. The
+        // partitioner hands out one item at a time in order: Parallel.ForEach over an array would give each of the
+        // --jobs workers its own contiguous block (seeds 0-9 and 10-19 with 2 jobs), and a cut-short run then had
+        // half its seeds incomplete.
         var work = (from seed in Enumerable.Range(0, seeds) from f in functions from s in samplers select (f, s, seed)).ToArray();
         var total = Stopwatch.StartNew();
         int done = 0;
         try
         {
-            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = jobs }, item =>
+            Parallel.ForEach(Partitioner.Create(work, EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = jobs }, item =>
             {
                 var (f, s, seed) = item;
                 if (total.Elapsed.TotalMinutes > minutes) return;
