@@ -34,8 +34,20 @@ fi
 source scripts/postgres.sh
 
 rm -rf artifacts/test-results
+mkdir -p artifacts
 status=0
-dotnet test NotebookKit.sln -c Release --logger "trx" --results-directory artifacts/test-results "$@" || status=$?
+dotnet build NotebookKit.sln -c Release
+suite() { dotnet test "tests/$1" -c Release --no-build --logger "trx" --results-directory artifacts/test-results "${@:2}"; }
+# The suites with time bounds (durability under kill -9, hostile clients, SIGTERM drains) run alone.
+suite NotebookKit.Tests "$@" || status=1
+suite NotebookKit.Serving.Tests "$@" || status=1
+# The two notebook suites, every notebook in nbkit's kernel and again in Jupyter through nbclient, run side by side:
+# each runs one notebook at a time, so together they keep both cores busy.
+suite NotebookKit.Runner.Tests "$@" > artifacts/runner-tests.log 2>&1 &
+runner=$!
+suite NotebookKit.Jupyter.Tests "$@" || status=1
+wait $runner || status=1
+cat artifacts/runner-tests.log
 
 # One plain closing line for CI, summed over every test assembly.
 summarise() {

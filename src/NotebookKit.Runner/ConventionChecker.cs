@@ -6,8 +6,6 @@ namespace NotebookKit.Runner;
 /// <summary>Checks a notebook against the kit's conventions (shared/guides/NOTEBOOKS.md). Returns one line per problem.</summary>
 public static partial class ConventionChecker
 {
-    [GeneratedRegex("""^\s*#r\s+"nuget:\s*(?<id>[^,"\s]+)\s*(,\s*(?<version>[^"\s]*))?\s*"\s*$""", RegexOptions.Multiline)]
-    private static partial Regex NugetLine();
     [GeneratedRegex("""\]\((?<target>[^)#\s]+\.ipynb)(#[^)]*)?\)""")]
     private static partial Regex NotebookLink();
     [GeneratedRegex("""^\s*(?:(?:var|int|long|double|float|bool|string|decimal)\s+[A-Za-z_]\w*\s*=\s*[^;]+;\s*(//.*)?|//.*|)\s*$""")]
@@ -83,7 +81,7 @@ public static partial class ConventionChecker
             if (cell["execution_count"] is not null) problems.Add($"{where}: execution_count must be null");
             if (cell["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() != "csharp")
                 problems.Add($"{where}: metadata.dotnet_interactive.language must be 'csharp'");
-            foreach (Match m in NugetLine().Matches(source))
+            foreach (Match m in Directives.NugetReference().Matches(source))
                 if (!m.Groups["version"].Success || m.Groups["version"].Value.Length == 0)
                     problems.Add($"{where}: #r \"nuget: {m.Groups["id"].Value}\" must pin a version");
             if (Notebook.Tags(cell).Contains("parameters"))

@@ -132,7 +132,8 @@ public sealed partial class NotebookExecutor(RunOptions options, TextWriter log)
         if (overrides.Count == 0) return (null, null);
 
         var lines = new List<string> { "// Injected by nbkit: parameters from the command line." };
-        foreach (var (key, value) in overrides)
+        // One assignment per name: the last given wins (-p size=full after --fast or --size).
+        foreach (var (key, value) in overrides.GroupBy(o => o.Key).Select(g => g.Last()))
         {
             if (!declared.Contains(key))
                 return (null, $"parameter '{key}' is not declared in the parameters cell (declared: {string.Join(", ", declared)}).");

@@ -86,11 +86,10 @@ public static partial class NotebookExporter
         foreach (var line in source.Split('\n'))
         {
             var trimmed = line.Trim();
-            if (NugetReference().Match(trimmed) is { Success: true } nuget)
+            if (Directives.NugetReference().Match(trimmed) is { Success: true } nuget)
             {
-                var version = nuget.Groups["version"].Value.Trim();
-                directives.Add(version.Length > 0 ? $"#:package {nuget.Groups["id"].Value.Trim()}@{version}"
-                    : $"#:package {nuget.Groups["id"].Value.Trim()}@*");
+                var version = nuget.Groups["version"].Value;
+                directives.Add($"#:package {nuget.Groups["id"].Value}@{(version.Length > 0 ? version : "*")}");
             }
             else if (AssemblyReference().Match(trimmed) is { Success: true } assembly)
             {
@@ -148,9 +147,6 @@ public static partial class NotebookExporter
             if (Directory.Exists(Path.Combine(dir.FullName, "src", "NotebookKit"))) return dir.FullName;
         throw new InvalidDataException($"{from} is not inside the NotebookKit repository (no src/NotebookKit above it).");
     }
-
-    [GeneratedRegex("""^#r\s+"nuget:\s*(?<id>[^,"]+)(,\s*(?<version>[^"]*))?"\s*$""")]
-    private static partial Regex NugetReference();
 
     [GeneratedRegex("""^#r\s+"(?<path>[^"]+\.dll)"\s*$""")]
     private static partial Regex AssemblyReference();

@@ -24,8 +24,10 @@ static class Cli
         study  reads a stored tuning study, read-only (nbkit study --help: commands and exit codes).
         """;
 
-    /// <summary>The process's own stdout: while a cell runs, the kernel redirects Console.Out into the cell.</summary>
+    /// <summary>The process's own stdout and stderr: while a cell runs (and after one outlives --cell-timeout) the
+    /// kernel redirects Console.Out and Console.Error into the cell.</summary>
     static readonly TextWriter Terminal = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+    static readonly TextWriter TerminalError = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
 
     public static int Execute(string[] args)
     {
@@ -86,18 +88,18 @@ static class Cli
             Terminal.WriteLine($"nbkit: running {notebook}{(fast ? " (fast)" : "")}");
             var result = executor.Run(notebook, outDir);
             results.Add(result);
-            if (!result.Succeeded) Console.Error.WriteLine($"nbkit: FAILED {result.Failure}");
+            if (!result.Succeeded) TerminalError.WriteLine($"nbkit: FAILED {result.Failure}");
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{"notebook",-40} {"cells",7} {"seconds",8} {"warnings",8}  status");
+        Terminal.WriteLine();
+        Terminal.WriteLine($"{"notebook",-40} {"cells",7} {"seconds",8} {"warnings",8}  status");
         foreach (var r in results)
-            Console.WriteLine($"{Path.GetFileName(r.Notebook),-40} {r.CellsRun + "/" + r.CodeCells,7} {r.Seconds,8:0.0} {r.Warnings.Count,8}  {(r.Succeeded ? "ok" : "FAILED")}");
-        Console.WriteLine($"executed notebooks and HTML handouts: {Path.GetFullPath(outDir)}");
+            Terminal.WriteLine($"{Path.GetFileName(r.Notebook),-40} {r.CellsRun + "/" + r.CodeCells,7} {r.Seconds,8:0.0} {r.Warnings.Count,8}  {(r.Succeeded ? "ok" : "FAILED")}");
+        Terminal.WriteLine($"executed notebooks and HTML handouts: {Path.GetFullPath(outDir)}");
         foreach (var warning in results.SelectMany(r => r.Warnings))
-            Console.WriteLine($"nbkit: warning: {warning}");
+            Terminal.WriteLine($"nbkit: warning: {warning}");
         foreach (var r in results.Where(r => !r.Succeeded))
-            Console.Error.WriteLine($"nbkit: {r.Failure}");
+            TerminalError.WriteLine($"nbkit: {r.Failure}");
         return results.All(r => r.Succeeded) ? 0 : 1;
     }
 

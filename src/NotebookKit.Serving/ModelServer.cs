@@ -44,6 +44,7 @@ public sealed class ModelServer : IAsyncDisposable
         options.Validate();
         if (models.Length == 0) throw new ArgumentException("Give at least one model to serve.", nameof(models));
         var endpoints = options.Urls.Select(ParseUrl).ToArray();
+        NativeHeap.ReturnLargeBlocks();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();

@@ -36,6 +36,16 @@ public sealed class ServedModel
             : value;
     }
     readonly ServedText? text;
+    /// <summary>The class of one row of probabilities: the most probable class, or for a text model the second class
+    /// when its probability reaches the package's threshold (<see cref="ServedText.Threshold"/>).</summary>
+    public int Decide(ReadOnlySpan<float> probabilities)
+    {
+        if (text is { } t) return probabilities[1] >= t.Threshold ? 1 : 0;
+        int best = 0;
+        for (int c = 1; c < probabilities.Length; c++) if (probabilities[c] > probabilities[best]) best = c;
+        return best;
+    }
+
     /// <summary>Free-form facts shown in the metadata endpoint (metrics at export, source package...).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 

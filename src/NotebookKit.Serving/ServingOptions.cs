@@ -17,9 +17,10 @@ public sealed class ServingOptions
     public long MaxBodyBytes { get; set; } = 1 << 20;
     /// <summary>Most rows in one request; more is 413.</summary>
     public int MaxRowsPerRequest { get; set; } = 4096;
-    /// <summary>Most characters (UTF-16 code units) in one text sent to a text model; more is 413.</summary>
+    /// <summary>Most characters (UTF-16 code units) in one text sent to a text model; more is 400 naming the limit and
+    /// the length (a body over <see cref="MaxBodyBytes"/> is 413 before any text is read).</summary>
     public int MaxTextChars { get; set; } = 5000;
-    /// <summary>Most texts in one request to a text model; more is 413.</summary>
+    /// <summary>Most texts in one request to a text model; more is 400 naming the limit and the count.</summary>
     public int MaxTextsPerRequest { get; set; } = 256;
     /// <summary>Time a request may wait for its prediction; longer is 503.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using static NotebookKit.Runner.Tests.Nbkit;
@@ -63,11 +64,12 @@ public class RunCommandTests
     [Fact]
     public void Parameters_are_injected_after_the_parameters_cell()
     {
-        var result = Run("run", Fixture("parameters.ipynb"), "--fast", "-p", "epochs=3", "-p", "name=bob");
+        var result = Run("run", Fixture("parameters.ipynb"), "--fast", "-p", "epochs=2", "-p", "name=bob", "-p", "epochs=3");
         Assert.True(result.ExitCode == 0, result.All);
         var nb = result.Notebook("parameters");
         var injected = Cells(nb)[2]!;
         Assert.Equal("injected-parameters", injected["metadata"]!["tags"]![0]!.GetValue<string>());
+        Assert.Single(Regex.Matches(Text(injected["source"]), "epochs ="));   // one assignment per name: the last wins
         Assert.Contains("epochs = 3;", Text(injected["source"]));
         Assert.Equal("fast=True epochs=3 name=bob\n", Text(Outputs(nb, 3).Single()["text"]));
         Assert.Null(ValidateWithNbformat(Path.Combine(result.OutDir, "parameters.ipynb")));
@@ -188,6 +190,7 @@ public class RunCommandTests
         var result = Run("run", Fixture("timeout.ipynb"), "--cell-timeout", "1");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("timeout.ipynb, cell 1: did not finish within 1 s", result.Stderr);
+        Assert.Matches(@"timeout\.ipynb\s+\S+\s+[\d.]+\s+0\s+FAILED", result.Stdout);   // the summary survives the stuck cell
     }
 
     [Fact]

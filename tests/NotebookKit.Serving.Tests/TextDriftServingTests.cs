@@ -39,6 +39,23 @@ public sealed class TextDriftServingTests
         Assert.Contains(lines, l => l.StartsWith("nbkit_text_drift_threshold{model=\"sms-mlp\",signal=\"token_psi\"}"));
     }
 
+    /// <summary>Text drift goes through the same cache as row drift: recomputed only when texts arrived, and then at
+    /// most once per DriftCacheTime (a scraper and a dashboard do not each pay for it).</summary>
+    [Fact]
+    public async Task Text_drift_is_recomputed_only_for_new_texts_and_once_per_cache_period()
+    {
+        await using var server = await ModelServer.StartAsync(new ServingOptions(), PackageModels.Load(TextModelsForTests.Mlp, device: CPU));
+        using var client = await ModelClient.ConnectAsync(server, "sms-mlp");
+        await client.PredictTextsAsync(TextModelsForTests.Stream[..TextModelsForTests.Window]);
+        var version = server.Models.Current("sms-mlp")!;
+        var first = version.TextDriftReport(TimeSpan.Zero);
+        Assert.NotNull(first);
+        Assert.Same(first, version.TextDriftReport(TimeSpan.Zero)); // nothing new: not recomputed
+        await client.PredictTextsAsync(TextModelsForTests.Stream[TextModelsForTests.Window..(TextModelsForTests.Window + 10)]);
+        Assert.Same(first, version.TextDriftReport(TimeSpan.FromMinutes(5))); // new texts, inside the cache period
+        Assert.Equal(first!.TextsSeen + 10, version.TextDriftReport(TimeSpan.Zero)!.TextsSeen);
+    }
+
     [Fact]
     public async Task A_replay_sees_the_drift_alert_before_the_shifted_labels_reach_live_quality()
     {

@@ -70,9 +70,10 @@ public sealed class TextServingTests
         const string path = "/v2/models/sms-mlp/text";
         var cases = new (string Body, int Status, string Field, string Says)[]
         {
-            (Texts(new string('a', 201)), 413, "texts[0]", "200 characters per text (MaxTextChars)"),
-            (new JsonObject { ["text"] = new string('b', 201) }.ToJsonString(), 413, "text", "MaxTextChars"),
-            (Texts(Enumerable.Repeat("hi", 9).ToArray()), 413, "texts", "limit of 8 texts per request (MaxTextsPerRequest)"),
+            (Texts(new string('a', 201)), 400, "texts[0]", "The text has 201 characters, over the limit of 200 characters per text (MaxTextChars)"),
+            (new JsonObject { ["text"] = new string('b', 201) }.ToJsonString(), 400, "text", "201 characters, over the limit of 200"),
+            ("{\"text\":\"" + string.Concat(Enumerable.Repeat("\\u00e9", 201)) + "\"}", 400, "text", "201 characters, over the limit of 200"),
+            (Texts(Enumerable.Repeat("hi", 9).ToArray()), 400, "texts", "9 texts exceed the limit of 8 texts per request (MaxTextsPerRequest)"),
             (Texts(new string('c', 70_000)), 413, "body", "limit of 65536 bytes"),
             (Texts("ok", "nul \u0000 inside"), 400, "texts[1]", "U+0000 at index 4"),
             (Texts("bell \u0007"), 400, "texts[0]", "U+0007"),
@@ -125,6 +126,23 @@ public sealed class TextServingTests
         Assert.Equal(400, rowModel);
         Assert.Contains("rows of features", (string)rowJson!["error"]!);
         Assert.DoesNotContain("status=\"5", await client.GetStringAsync("/metrics"));
+    }
+
+    /// <summary>Issue 13: a 1 MB string (under the default 1 MiB body cap) is a 400 naming the per-text limit and the
+    /// length sent; only a body over the cap is a 413, before any text is read.</summary>
+    [Fact]
+    public async Task A_1_MB_text_is_a_400_naming_the_limit_and_its_length()
+    {
+        await using var server = await ModelServer.StartAsync(new ServingOptions(), PackageModels.Load(TextModelsForTests.Bag, device: CPU));
+        using var client = server.CreateClient();
+        var (status, json) = await Bodies.Post(client, "/v2/models/sms-bag/text", Texts(new string('a', 1_000_000)));
+        Assert.Equal(400, status);
+        Assert.Equal("texts[0]", (string)json!["field"]!);
+        Assert.Contains("1000000 characters, over the limit of 5000 characters per text (MaxTextChars)", (string)json["error"]!);
+        var (over, overJson) = await Bodies.Post(client, "/v2/models/sms-bag/text", Texts(new string('a', 1 << 20)));
+        Assert.Equal(413, over);
+        Assert.Equal("body", (string)overJson!["field"]!);
+        Assert.Contains("limit of 1048576 bytes", (string)overJson["error"]!);
     }
 
     [Fact]

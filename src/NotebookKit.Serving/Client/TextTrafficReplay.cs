@@ -4,7 +4,7 @@ namespace NotebookKit.Serving.Client;
 
 /// <summary>One text the replay sent: its feedback id and row, its tick, whether it came from the shifted pool, its true
 /// label (returned later) and what the server answered.</summary>
-public sealed record SentText(string Id, int Row, int Tick, bool Shifted, int Label, int Predicted, double Probability);
+public sealed record SentText(string Id, int Row, int Tick, bool Shifted, int Label, int Predicted, double Probability) : IReplayed;
 
 /// <summary>What monitoring saw at the end of one tick: texts sent and labels returned so far, the labels in the
 /// server's quality window that belong to shifted texts, the text drift report (null until the window is full) and
@@ -29,12 +29,12 @@ public sealed class TextTrafficReplay
     readonly IReadOnlyList<string> texts;
     readonly IReadOnlyList<int> labels;
     readonly Random random;
-    readonly List<SentText> returned = [];
+    readonly ReplayCore<SentText> core;
 
     /// <summary>Every text sent so far, in order.</summary>
-    public List<SentText> Sent { get; } = [];
+    public List<SentText> Sent => core.Sent;
     /// <summary>Texts whose labels were sent back, in the order they were sent.</summary>
-    public IReadOnlyList<SentText> Returned => returned;
+    public IReadOnlyList<SentText> Returned => core.Returned;
     public int TextsPerRequest { get; init; } = 10;
 
     public TextTrafficReplay(ModelClient client, IReadOnlyList<string> texts, IReadOnlyList<int> labels, int seed)
@@ -44,6 +44,7 @@ public sealed class TextTrafficReplay
         if (texts.Count != labels.Count) throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels.", nameof(labels));
         this.client = client; this.texts = texts; this.labels = labels;
         random = new Random(seed);
+        core = new(client);
     }
 
     /// <summary>Sends <paramref name="count"/> texts in requests of <see cref="TextsPerRequest"/>, each from the
@@ -69,38 +70,17 @@ public sealed class TextTrafficReplay
             for (int k = 0; k < picked.Length; k++)
                 made.Add(new SentText(answer.Id, k, tick, picked[k].Shifted, picked[k].Label, answer.Classes[k], answer.Probabilities[k]));
         }
-        Sent.AddRange(made);
-        return made.ToArray();
+        return core.Record(made);
     }
 
     /// <summary>Sends the true labels of <paramref name="sent"/> as feedback; the server's quality after them.</summary>
-    public async Task<QualitySnapshot?> ReturnLabelsAsync(IReadOnlyCollection<SentText> sent)
-    {
-        if (sent.Count == 0) return null;
-        var quality = await client.FeedbackAsync(sent.Select(s => (s.Id, s.Row, s.Label)));
-        returned.AddRange(sent);
-        return quality;
-    }
+    public Task<QualitySnapshot?> ReturnLabelsAsync(IReadOnlyCollection<SentText> sent) => core.ReturnLabelsAsync(sent);
 
     /// <summary>Runs <paramref name="ticks"/> ticks: the plain pool until <paramref name="shiftAt"/>, then a share
     /// <paramref name="shiftShare"/> from the shifted pool; labels return <paramref name="labelDelay"/> ticks later.</summary>
-    public async Task<IReadOnlyList<TextReplayTick>> RunAsync(int ticks, int textsPerTick, int labelDelay, int shiftAt,
-        IReadOnlyList<string> shiftedTexts, IReadOnlyList<int> shiftedLabels, double shiftShare)
-    {
-        if (ticks < 1) throw new ArgumentOutOfRangeException(nameof(ticks), "Run at least one tick.");
-        if (textsPerTick < 1) throw new ArgumentOutOfRangeException(nameof(textsPerTick), "Send at least one text per tick.");
-        if (labelDelay < 0) throw new ArgumentOutOfRangeException(nameof(labelDelay), "Labels cannot come back before the prediction.");
-        var timeline = new List<TextReplayTick>();
-        for (int t = 0; t < ticks; t++)
-        {
-            bool shifted = t >= shiftAt;
-            await SendAsync(textsPerTick, t, shiftedTexts, shiftedLabels, shifted ? shiftShare : 0);
-            await ReturnLabelsAsync(Sent.Where(s => s.Tick == t - labelDelay).ToArray());
-            var (drift, quality) = await client.TextDriftAsync();
-            int inWindow = quality?.Count ?? 0;
-            int shiftedInWindow = returned.Skip(returned.Count - inWindow).Count(s => s.Shifted);
-            timeline.Add(new TextReplayTick(t, shifted, Sent.Count, returned.Count, shiftedInWindow, drift, quality));
-        }
-        return timeline;
-    }
+    public Task<IReadOnlyList<TextReplayTick>> RunAsync(int ticks, int textsPerTick, int labelDelay, int shiftAt,
+        IReadOnlyList<string> shiftedTexts, IReadOnlyList<int> shiftedLabels, double shiftShare) =>
+        core.RunAsync(ticks, textsPerTick, nameof(textsPerTick), labelDelay, shiftAt,
+            (t, shifted) => SendAsync(textsPerTick, t, shiftedTexts, shiftedLabels, shifted ? shiftShare : 0), client.TextDriftAsync,
+            (t, shifted, shiftedInWindow, drift, quality) => new TextReplayTick(t, shifted, Sent.Count, Returned.Count, shiftedInWindow, drift, quality));
 }

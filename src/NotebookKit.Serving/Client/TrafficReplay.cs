@@ -4,7 +4,7 @@ namespace NotebookKit.Serving.Client;
 
 /// <summary>One prediction the replay made: its id and row (for feedback), when it was made, whether its input was
 /// shifted, the true label that comes back later, and what the server answered.</summary>
-public sealed record SentPrediction(string Id, int Row, int Tick, bool Shifted, int Label, int Predicted, float[] Probabilities);
+public sealed record SentPrediction(string Id, int Row, int Tick, bool Shifted, int Label, int Predicted, float[] Probabilities) : IReplayed;
 
 /// <summary>What monitoring saw at the end of one tick: rows sent and labels returned so far, the labels in the
 /// server's quality window that belong to shifted inputs, the drift report (null until the window holds the
@@ -29,12 +29,12 @@ public sealed class TrafficReplay
     readonly IReadOnlyList<float[]> rows;
     readonly IReadOnlyList<int> labels;
     readonly Random random;
-    readonly List<SentPrediction> returned = [];
+    readonly ReplayCore<SentPrediction> core;
 
     /// <summary>Every prediction made so far, in order.</summary>
-    public List<SentPrediction> Sent { get; } = [];
+    public List<SentPrediction> Sent => core.Sent;
     /// <summary>Predictions whose labels were sent back, in the order they were sent.</summary>
-    public IReadOnlyList<SentPrediction> Returned => returned;
+    public IReadOnlyList<SentPrediction> Returned => core.Returned;
     /// <summary>Rows per /predict request (clients send small batches).</summary>
     public int RowsPerRequest { get; init; } = 10;
 
@@ -46,6 +46,7 @@ public sealed class TrafficReplay
         if (rows.Count != labels.Count) throw new ArgumentException($"{rows.Count} rows but {labels.Count} labels.", nameof(labels));
         this.client = client; this.rows = rows; this.labels = labels;
         random = new Random(seed);
+        core = new(client);
     }
 
     /// <summary>Predicts <paramref name="count"/> rows drawn with replacement, each changed by
@@ -62,41 +63,21 @@ public sealed class TrafficReplay
             for (int k = 0; k < picked.Length; k++)
                 made.Add(new SentPrediction(p.Id, k, tick, change is not null, labels[picked[k]], p.Classes[k], p.Probabilities[k]));
         }
-        Sent.AddRange(made);
-        return made.ToArray();
+        return core.Record(made);
     }
 
     /// <summary>Sends the true labels of <paramref name="predictions"/> as feedback; the server's quality after them.</summary>
-    public async Task<QualitySnapshot?> ReturnLabelsAsync(IReadOnlyCollection<SentPrediction> predictions)
-    {
-        if (predictions.Count == 0) return null;
-        var quality = await client.FeedbackAsync(predictions.Select(s => (s.Id, s.Row, s.Label)));
-        returned.AddRange(predictions);
-        return quality;
-    }
+    public Task<QualitySnapshot?> ReturnLabelsAsync(IReadOnlyCollection<SentPrediction> predictions) => core.ReturnLabelsAsync(predictions);
 
     /// <summary>
     /// Runs <paramref name="ticks"/> ticks of traffic: normal until <paramref name="shiftAt"/>, then changed by
     /// <paramref name="shift"/>; labels return <paramref name="labelDelay"/> ticks after their predictions.
     /// </summary>
-    public async Task<IReadOnlyList<ReplayTick>> RunAsync(int ticks, int rowsPerTick, int labelDelay, int shiftAt,
-        Func<float[], float[]> shift)
+    public Task<IReadOnlyList<ReplayTick>> RunAsync(int ticks, int rowsPerTick, int labelDelay, int shiftAt, Func<float[], float[]> shift)
     {
-        if (ticks < 1) throw new ArgumentOutOfRangeException(nameof(ticks), "Run at least one tick.");
-        if (rowsPerTick < 1) throw new ArgumentOutOfRangeException(nameof(rowsPerTick), "Send at least one row per tick.");
-        if (labelDelay < 0) throw new ArgumentOutOfRangeException(nameof(labelDelay), "Labels cannot come back before the prediction.");
         ArgumentNullException.ThrowIfNull(shift);
-        var timeline = new List<ReplayTick>();
-        for (int t = 0; t < ticks; t++)
-        {
-            bool shifted = t >= shiftAt;
-            await SendAsync(rowsPerTick, t, shifted ? shift : null);
-            await ReturnLabelsAsync(Sent.Where(s => s.Tick == t - labelDelay).ToArray());
-            var (drift, quality) = await client.DriftAsync();
-            int inWindow = quality?.Count ?? 0;
-            int shiftedInWindow = returned.Skip(returned.Count - inWindow).Count(s => s.Shifted);
-            timeline.Add(new ReplayTick(t, shifted, Sent.Count, returned.Count, shiftedInWindow, drift, quality));
-        }
-        return timeline;
+        return core.RunAsync(ticks, rowsPerTick, nameof(rowsPerTick), labelDelay, shiftAt,
+            (t, shifted) => SendAsync(rowsPerTick, t, shifted ? shift : null), client.DriftAsync,
+            (t, shifted, shiftedInWindow, drift, quality) => new ReplayTick(t, shifted, Sent.Count, Returned.Count, shiftedInWindow, drift, quality));
     }
 }

@@ -224,10 +224,7 @@ internal sealed partial class Endpoints(ServingOptions options, ModelRegistry re
         var positive = k >= 2 ? new float[rows] : [];
         for (int r = 0; r < rows; r++)
         {
-            int best = 0;
-            if (m.Text is { } text) best = probabilities[r * k + 1] >= text.Threshold ? 1 : 0; // a text model decides at its threshold
-            else for (int c = 1; c < k; c++) if (probabilities[r * k + c] > probabilities[r * k + best]) best = c;
-            classes[r] = best;
+            int best = classes[r] = m.Decide(probabilities.AsSpan(r * k, k));
             counters[best].Inc();
             if (k >= 2) positive[r] = probabilities[r * k + 1];
         }
@@ -475,7 +472,7 @@ internal sealed partial class Endpoints(ServingOptions options, ModelRegistry re
             w.WriteStartObject();
             w.WriteString("model", name);
             w.WriteString("version", v.Model.Version);
-            var text = v.TextDrift?.Evaluate();
+            var text = v.TextDriftReport(options.DriftCacheTime);
             w.WriteBoolean("enabled", v.Drift is not null || v.TextDrift is not null);
             w.WriteNumber("window_rows", report?.WindowRows ?? 0);
             w.WriteBoolean("alert", (report?.AnyAlert ?? false) || (text?.AnyAlert ?? false));
@@ -504,7 +501,7 @@ internal sealed partial class Endpoints(ServingOptions options, ModelRegistry re
         RequireOperationsKey(ctx);
         foreach (var name in registry.Names)
             if (registry.Current(name) is { } v)
-                metrics.Refresh(name, v.DriftReport(options.DriftCacheTime), registry.Quality(name)?.Compute(), v.TextDrift?.Evaluate());
+                metrics.Refresh(name, v.DriftReport(options.DriftCacheTime), registry.Quality(name)?.Compute(), v.TextDriftReport(options.DriftCacheTime));
         ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await metrics.Registry.CollectAndExportAsTextAsync(ctx.Response.Body, ctx.RequestAborted);
     }

@@ -9,7 +9,7 @@ public readonly record struct ParsedInput(float[] Data, int Rows, string? Id, bo
 /// Strict parsing of request bodies against a model's schema. Every problem is a <see cref="BadInputException"/>
 /// naming the JSON field (e.g. <c>rows[3].mean radius</c>, <c>inputs[0].shape</c>) and what is wrong with it:
 /// malformed JSON, missing or unknown fields, wrong types, wrong shapes, non-finite or out-of-range numbers, empty
-/// batches (400) and too many rows (413).
+/// batches (400), too many rows (413), and text over the length and count limits (400).
 /// </summary>
 public static class InputParser
 {
@@ -75,11 +75,26 @@ public static class InputParser
     static string ReadId(JsonElement e)
     {
         if (e.ValueKind != JsonValueKind.String) throw new BadInputException(400, "id", "Expected a string.");
+        int length = StringLength(e);
+        if (length is 0 or > MaxIdLength) throw new BadInputException(400, "id", $"Expected 1 to {MaxIdLength} characters, got {length}.");
         var id = e.GetString()!;
-        if (id.Length is 0 or > MaxIdLength) throw new BadInputException(400, "id", $"Expected 1 to {MaxIdLength} characters, got {id.Length}.");
         foreach (char c in id)
             if (c is < '!' or > '~') throw new BadInputException(400, "id", "Use printable ASCII without spaces (letters, digits, - _ . : /).");
         return id;
+    }
+
+    /// <summary>The UTF-16 length of a JSON string, measured on its raw UTF-8 without building the string, so an
+    /// over-long id or text is refused before a megabyte-sized string lands on the large-object heap.</summary>
+    static int StringLength(JsonElement e)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e); // with its quotes
+        var content = raw[1..^1];
+        if (!content.Contains((byte)'\\')) return System.Text.Encoding.UTF8.GetCharCount(content);
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(content.Length); // escapes only shorten
+        try { return reader.CopyString(buffer); }
+        finally { System.Buffers.ArrayPool<char>.Shared.Return(buffer); }
     }
 
     /// <summary><c>{"rows": [{"feature": number, ...}, ...]}</c> (or the array alone), every feature of the schema exactly once.</summary>
@@ -151,9 +166,11 @@ public static class InputParser
 
     /// <summary>
     /// A text model's request: <c>{"text": "..."}</c> or <c>{"texts": ["...", ...]}</c>, optionally with "id". Each
-    /// text is a string of at most <paramref name="maxChars"/> UTF-16 code units (413 naming the limit) that
+    /// text is a string of at most <paramref name="maxChars"/> UTF-16 code units that
     /// <see cref="NotebookKit.Text.TextInput.Problem"/> accepts (400 naming the character and its index); at most
-    /// <paramref name="maxTexts"/> texts (413). Invalid UTF-8 and lone surrogate escapes were refused by <see cref="ParseJson"/>.
+    /// <paramref name="maxTexts"/> texts. Both limits are a 400 naming the limit and the value sent (a body over the
+    /// server's byte cap was refused with 413 before parsing). Invalid UTF-8 and lone surrogate escapes were refused by
+    /// <see cref="ParseJson"/>.
     /// </summary>
     public static (string[] Texts, string? Id) ParseTexts(JsonElement root, int maxTexts, int maxChars)
     {
@@ -174,16 +191,17 @@ public static class InputParser
         if (!single && many.ValueKind != JsonValueKind.Array) throw new BadInputException(400, "texts", $"Expected an array of strings, got {Kind(many)}.");
         int n = single ? 1 : many.GetArrayLength();
         if (n == 0) throw new BadInputException(400, "texts", "Empty batch: send at least one text.");
-        if (n > maxTexts) throw new BadInputException(413, "texts", $"{n} texts exceed the limit of {maxTexts} texts per request (MaxTextsPerRequest).");
+        if (n > maxTexts) throw new BadInputException(400, "texts", $"{n} texts exceed the limit of {maxTexts} texts per request (MaxTextsPerRequest).");
         var texts = new string[n];
         int i = 0;
         foreach (var e in single ? [one] : (IEnumerable<JsonElement>)many.EnumerateArray())
         {
             string field = single ? "text" : $"texts[{i}]";
             if (e.ValueKind != JsonValueKind.String) throw new BadInputException(400, field, $"Expected a string, got {Kind(e)}.");
+            int length = StringLength(e);
+            if (length > maxChars)
+                throw new BadInputException(400, field, $"The text has {length} characters, over the limit of {maxChars} characters per text (MaxTextChars).");
             var text = e.GetString()!;
-            if (text.Length > maxChars)
-                throw new BadInputException(413, field, $"The text has {text.Length} characters, over the limit of {maxChars} characters per text (MaxTextChars).");
             if (NotebookKit.Text.TextInput.Problem(text) is { } problem) throw new BadInputException(400, field, problem);
             texts[i++] = text;
         }

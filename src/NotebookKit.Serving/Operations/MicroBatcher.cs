@@ -32,7 +32,8 @@ public sealed class MicroBatcher : IAsyncDisposable
     volatile bool retired;
 
     /// <param name="onBatch">Called with each batch's row count (for metrics).</param>
-    /// <param name="onRows">Called with each batch's inputs (for drift monitoring), one batch at a time.</param>
+    /// <param name="onRows">Called with each batch's inputs (for drift monitoring), after the backend is released: calls
+    /// for different batches may overlap, so it must be thread-safe.</param>
     /// <param name="inlineUnder">A lone request runs on its own thread while the backend's last call took less than
     /// this (default 1 s; the server passes a tenth of its request timeout). Zero: always queue.</param>
     public MicroBatcher(IModelBackend backend, TimeSpan budget, int maxRows, Action<int>? onBatch = null, Action<float[], int>? onRows = null,
@@ -51,9 +52,13 @@ public sealed class MicroBatcher : IAsyncDisposable
         if (retired) throw Retired();
         if (budget == TimeSpan.Zero && Volatile.Read(ref lastCallTicks) < inlineUnderTicks && Volatile.Read(ref queued) == 0 && backendGate.Wait(0))
         {
-            try { return Task.FromResult(RunBackend(rowMajor, rows)); }
+            float[] output;
+            try { output = RunBackend(rowMajor, rows); }
             catch (Exception e) { return Task.FromException<float[]>(e); }
             finally { backendGate.Release(); }
+            try { Observe(rowMajor, rows); }
+            catch (Exception e) { return Task.FromException<float[]>(e); }
+            return Task.FromResult(output);
         }
         var job = new Job(rowMajor, rows, Stopwatch.GetTimestamp(), new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously));
         Interlocked.Increment(ref queued);
@@ -63,15 +68,20 @@ public sealed class MicroBatcher : IAsyncDisposable
 
     static ObjectDisposedException Retired() => new(nameof(MicroBatcher), "This model version has been retired.");
 
+    /// <summary>The backend call alone: the only work done holding the gate.</summary>
     float[] RunBackend(float[] input, int rows)
     {
         long start = Stopwatch.GetTimestamp();
-        float[] output;
-        try { output = backend.Predict(input, rows); }
+        try { return backend.Predict(input, rows); }
         finally { Volatile.Write(ref lastCallTicks, Stopwatch.GetTimestamp() - start); }
+    }
+
+    /// <summary>Metrics and the drift window, after the gate is released and before the answers (the drift monitor
+    /// locks its own window).</summary>
+    void Observe(float[] input, int rows)
+    {
         onBatch?.Invoke(rows);
         onRows?.Invoke(input, rows);
-        return output;
     }
 
     async Task Run()
@@ -103,8 +113,9 @@ public sealed class MicroBatcher : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a batch, then answers its requests after freeing the backend, so a request that comes in on
-    /// an answer finds the backend idle.</summary>
+    /// <summary>Runs a batch, then frees the backend before updating metrics and drift and answering its requests, so
+    /// the next batch does not wait for them and a request that comes in on an answer finds the backend idle. A client
+    /// that has its answer finds its rows in the drift window.</summary>
     async Task Execute(List<Job> batch, int rows)
     {
         float[] input;
@@ -124,6 +135,12 @@ public sealed class MicroBatcher : IAsyncDisposable
             return;
         }
         finally { backendGate.Release(); }
+        try { Observe(input, rows); }
+        catch (Exception e)
+        {
+            foreach (var j in batch) j.Done.TrySetException(e);
+            return;
+        }
         int k = backend.OutputCount, offset = 0;
         foreach (var j in batch)
         {

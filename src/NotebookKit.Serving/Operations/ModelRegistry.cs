@@ -21,22 +21,36 @@ public sealed class ModelVersion
     {
         Model = model; Batcher = batcher; Drift = drift;
         if (model.Text is { Reference: { } reference } text) TextDrift = new TextDriftMonitor(reference, text.Encoder.Known);
+        if (Drift is { } d) driftCache = new(() => d.RowsSeen, d.Evaluate);
+        if (TextDrift is { } t) textCache = new(() => t.TextsSeen, t.Evaluate);
     }
 
-    (long At, long Rows, DriftReport? Report)? cached;
+    readonly CachedReport<DriftReport>? driftCache;
+    readonly CachedReport<TextDriftReport>? textCache;
 
     /// <summary>The drift report, shared by /metrics and /drift: recomputed only when new rows arrived, and then at
     /// most once per <paramref name="maxAge"/> (0: always fresh), so scrapers do not each pay a PSI/KS pass.</summary>
-    public DriftReport? DriftReport(TimeSpan maxAge)
+    public DriftReport? DriftReport(TimeSpan maxAge) => driftCache?.Get(maxAge);
+
+    /// <summary>The text drift report of a text model, cached as <see cref="DriftReport"/> is (by texts seen and age).</summary>
+    public TextDriftReport? TextDriftReport(TimeSpan maxAge) => textCache?.Get(maxAge);
+
+    /// <summary>A monitor's report, recomputed only when its count of inputs seen moved, and then at most once per maxAge.</summary>
+    sealed class CachedReport<T>(Func<long> seen, Func<T?> evaluate) where T : class
     {
-        if (Drift is null) return null;
-        lock (Drift)
+        readonly object gate = new();
+        (long At, long Seen, T? Report)? last;
+
+        public T? Get(TimeSpan maxAge)
         {
-            long rows = Drift.RowsSeen;
-            if (cached is { } c && (c.Rows == rows || System.Diagnostics.Stopwatch.GetElapsedTime(c.At) < maxAge)) return c.Report;
-            var report = Drift.Evaluate();
-            cached = (System.Diagnostics.Stopwatch.GetTimestamp(), rows, report);
-            return report;
+            lock (gate)
+            {
+                long count = seen();
+                if (last is { } c && (c.Seen == count || System.Diagnostics.Stopwatch.GetElapsedTime(c.At) < maxAge)) return c.Report;
+                var report = evaluate();
+                last = (System.Diagnostics.Stopwatch.GetTimestamp(), count, report);
+                return report;
+            }
         }
     }
 

@@ -124,7 +124,8 @@ public static class CompressionMeasure
     /// untimed calls of every run, each of <paramref name="repeats"/> rounds calls every run once, starting one place
     /// further along each round. Timing variants one after the other lets a warm-up or a busy spell of a shared
     /// machine fall on one of them; interleaved, it falls on all alike, so their medians can be compared.
-    /// <paramref name="clock"/> chooses wall-clock or the thread's CPU time (<see cref="TimingClock"/>).
+    /// <paramref name="clock"/> chooses wall-clock or the thread's CPU time (<see cref="TimingClock"/>); with the
+    /// thread's CPU time, libtorch runs on one intra-op thread while timing (its setting is restored after).
     /// </summary>
     public static double[] InterleavedMedianMs(IReadOnlyList<Action> runs, int repeats = 50, int warmup = 5,
         TimingClock clock = TimingClock.Wall)
@@ -133,18 +134,28 @@ public static class CompressionMeasure
         if (runs.Count == 0) throw new ArgumentException("Give at least one run to time.", nameof(runs));
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), "Repeats must be at least 1.");
         if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), "Warm-up calls cannot be negative.");
-        foreach (var run in runs)
-            for (int i = 0; i < warmup; i++) run();
-        var times = runs.Select(_ => new double[repeats]).ToArray();
-        for (int round = 0; round < repeats; round++)
-            for (int k = 0; k < runs.Count; k++)
-            {
-                int which = (round + k) % runs.Count;
-                double start = TimingClocks.NowMs(clock);
-                runs[which]();
-                times[which][round] = TimingClocks.NowMs(clock) - start;
-            }
-        return times.Select(Median).ToArray();
+        // The thread's CPU time misses work on other intra-op threads: time on one, as the clock assumes.
+        int threads = torch.get_num_threads();
+        if (clock == TimingClock.ThreadCpu && threads != 1) torch.set_num_threads(1);
+        try
+        {
+            foreach (var run in runs)
+                for (int i = 0; i < warmup; i++) run();
+            var times = runs.Select(_ => new double[repeats]).ToArray();
+            for (int round = 0; round < repeats; round++)
+                for (int k = 0; k < runs.Count; k++)
+                {
+                    int which = (round + k) % runs.Count;
+                    double start = TimingClocks.NowMs(clock);
+                    runs[which]();
+                    times[which][round] = TimingClocks.NowMs(clock) - start;
+                }
+            return times.Select(Median).ToArray();
+        }
+        finally
+        {
+            if (torch.get_num_threads() != threads) torch.set_num_threads(threads);
+        }
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ public sealed class CompressionReport : IRichDisplay
         return table;
     }
 
-    string ClockName => Clock == TimingClock.ThreadCpu ? "CPU time of the thread" : "wall-clock";
+    string ClockName => Clock == TimingClock.ThreadCpu ? "CPU time of the thread, one intra-op thread" : "wall-clock";
 
     public string ToHtml() => Table().ToHtml();
     public string ToPlainText() => Table().ToPlainText();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using NotebookKit.Setup;
 
 namespace NotebookKit.Compression;
 
@@ -31,26 +32,14 @@ public static class TimingClocks
     {
         if (clock == TimingClock.Wall) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         if (!ThreadCpuAvailable) throw new PlatformNotSupportedException("Thread CPU time is read on Linux only; use TimingClock.Wall.");
-        if (Linux.clock_gettime(ThreadCpuTimeId, out var t) != 0)
+        if (LinuxLibc.clock_gettime(LinuxLibc.ThreadCpuTimeId, out var t) != 0)
             throw new InvalidOperationException($"clock_gettime failed: errno {Marshal.GetLastPInvokeError()}");
         return t.Seconds * 1000.0 + t.Nanoseconds / 1e6;
     }
 
-    const int ThreadCpuTimeId = 3; // CLOCK_THREAD_CPUTIME_ID
-
     static bool ProbeThreadCpu()
     {
-        try { return Linux.clock_gettime(ThreadCpuTimeId, out _) == 0; }
+        try { return LinuxLibc.clock_gettime(LinuxLibc.ThreadCpuTimeId, out _) == 0; }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    // "libc" alone would find Debian's libc.so linker script, which dlopen cannot load (see ThreadPolicy).
-    static class Linux
-    {
-        [DllImport("libc.so.6", SetLastError = true)]
-        internal static extern int clock_gettime(int clockId, out TimeSpec time);
     }
 }

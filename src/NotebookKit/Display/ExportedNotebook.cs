@@ -41,12 +41,16 @@ public static class ExportedNotebook
         return value;
     }
 
+    static int writtenLength = -1;
+
     /// <summary>Writes the page of everything displayed so far (also done when the program exits).</summary>
     public static void WritePage()
     {
         if (pagePath is null) return;
         lock (Gate)
         {
+            if (Outputs.Length == writtenLength) return; // the exit hooks follow the program's own call: nothing new
+            writtenLength = Outputs.Length;
             Directory.CreateDirectory(Path.GetDirectoryName(pagePath)!);
             File.WriteAllText(pagePath, $"""
                 <!DOCTYPE html>

@@ -37,26 +37,33 @@ public sealed class LiveDisplay
     /// </summary>
     public static LiveDisplay? ForCurrentCell()
     {
-        var display = Create();
-        return display is null ? null : ByCell.GetValue(display.command, _ => display);
+        var m = members ??= Reflect(); // looked up once the kernel is loaded; a console app looks again, cheaply
+        var context = m?.Current.GetValue(null);
+        var command = context is null ? null : m!.Command.GetValue(context);
+        if (m is null || context is null || command is null) return null;
+        return ByCell.GetValue(command, _ => new LiveDisplay(context, command, m.Publish, m.CreateFormatted, m.Produced, m.Updated));
     }
 
-    static LiveDisplay? Create()
+    sealed record Members(PropertyInfo Current, PropertyInfo Command, MethodInfo Publish, MethodInfo CreateFormatted,
+        ConstructorInfo Produced, ConstructorInfo Updated);
+
+    static Members? members;
+
+    static Members? Reflect()
     {
         var kernel = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == Kernel);
         var contextType = kernel?.GetType(Kernel + ".KernelInvocationContext");
-        var context = contextType?.GetProperty("Current", BindingFlags.Public | BindingFlags.Static)?.GetValue(null);
-        if (kernel is null || contextType is null || context is null) return null;
-        var command = contextType.GetProperty("Command")?.GetValue(context);
-        var eventType = kernel.GetType(Kernel + ".Events.KernelEvent");
-        var publish = eventType is null ? null : contextType.GetMethod("Publish", [eventType]);
+        var current = contextType?.GetProperty("Current", BindingFlags.Public | BindingFlags.Static);
+        var command = contextType?.GetProperty("Command");
+        var eventType = kernel?.GetType(Kernel + ".Events.KernelEvent");
+        var publish = eventType is null ? null : contextType?.GetMethod("Publish", [eventType]);
         // DisplayedValueProduced(value, command, formattedValues, valueId); DisplayedValueUpdated(value, valueId, command, formattedValues)
-        var produced = kernel.GetType(Kernel + ".Events.DisplayedValueProduced")?.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == 4);
-        var updated = kernel.GetType(Kernel + ".Events.DisplayedValueUpdated")?.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == 4);
+        var produced = kernel?.GetType(Kernel + ".Events.DisplayedValueProduced")?.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == 4);
+        var updated = kernel?.GetType(Kernel + ".Events.DisplayedValueUpdated")?.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == 4);
         var formattedType = produced?.GetParameters()[2].ParameterType.GetGenericArguments().FirstOrDefault();
         var createFormatted = formattedType?.GetMethod("CreateManyFromObject", [typeof(object), typeof(string[])]);
-        return command is null || publish is null || produced is null || updated is null || createFormatted is null ? null
-            : new LiveDisplay(context, command, publish, createFormatted, produced, updated);
+        return current is null || command is null || publish is null || produced is null || updated is null || createFormatted is null
+            ? null : new Members(current, command, publish, createFormatted, produced, updated);
     }
 
     /// <summary>Shows <paramref name="value"/> through the formatters (its preferred MIME types, as <c>display</c>

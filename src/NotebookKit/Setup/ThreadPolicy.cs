@@ -124,16 +124,6 @@ public static class ThreadPolicy
         Environment.SetEnvironmentVariable(name, value); // .NET's own view, and child processes it starts
     }
 
-    // "libc" alone would find Debian's libc.so linker script (libc6-dev), which dlopen cannot load.
-    static class LinuxLibc
-    {
-        [DllImport("libc.so.6", SetLastError = true)]
-        internal static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
-
-        [DllImport("libc.so.6")]
-        internal static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
-    }
-
     static class Libc
     {
         [DllImport("libc", SetLastError = true)]

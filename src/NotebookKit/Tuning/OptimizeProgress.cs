@@ -33,14 +33,18 @@ public sealed class OptimizeProgress : IDisposable
     readonly object gate = new();
     int done, complete, pruned, failed;
     TimeSpan? lastShown;
+    int showing; // 1 while a worker builds and shows an update
 
     OptimizeProgress(Study study, int? nTrials, TimeSpan? timeout, int? untilComplete, LiveDisplay? display, TextWriter? console) =>
-        (this.study, this.nTrials, this.timeout, this.untilComplete, this.display, this.console) = (study, nTrials, timeout, untilComplete, display, console);
+        (this.study, this.nTrials, this.timeout, this.untilComplete, this.display, this.console) =
+            (study, nTrials == int.MaxValue ? null : nTrials, timeout, untilComplete, display, console);
 
     /// <summary>
     /// Starts tracking a run of <paramref name="study"/> limited by <paramref name="nTrials"/> (this run's trials),
     /// <paramref name="timeout"/> and/or <paramref name="untilComplete"/> (complete trials in the study, all workers'):
     /// into the running notebook cell if there is one, else onto <paramref name="console"/> (default standard error).
+    /// An <paramref name="nTrials"/> of <see cref="int.MaxValue"/> means no trial limit (a run that a callback or the
+    /// timeout ends): it shows the trials done with no total, and a time left only from the timeout.
     /// </summary>
     public static OptimizeProgress Start(Study study, int? nTrials, TimeSpan? timeout, int? untilComplete = null, TextWriter? console = null)
     {
@@ -58,31 +62,35 @@ public sealed class OptimizeProgress : IDisposable
     /// <summary>Counts a finished trial of this run, and shows progress when it is due.</summary>
     public void Record(FrozenTrial trial)
     {
+        TimeSpan now;
         lock (gate)
         {
             done++;
             if (trial.State == TrialState.Complete) complete++;
             else if (trial.State == TrialState.Pruned) pruned++;
             else if (trial.State == TrialState.Failed) failed++;
-            var now = clock.Elapsed;
+            now = clock.Elapsed;
             var interval = display is null ? ConsoleInterval : NotebookInterval;
-            if (now >= Delay && (lastShown is null || now - lastShown >= interval)) Show(now, final: false);
+            if (now < Delay || (lastShown is not null && now - lastShown < interval)) return;
+            lastShown = now;
         }
+        // Outside the lock, and by one worker at a time: the update reads the storage, and the other workers'
+        // trials need not wait for it (they skip this update; the next one counts them).
+        if (Interlocked.CompareExchange(ref showing, 1, 0) != 0) return;
+        try { Show(now, final: false); }
+        finally { Volatile.Write(ref showing, 0); }
     }
 
-    /// <summary>Shows the final state, when progress showed before or the run lasted <see cref="Delay"/>.</summary>
+    /// <summary>Shows the final state, when progress showed before or the run lasted <see cref="Delay"/>; called once
+    /// the run's workers have finished.</summary>
     public void Dispose()
     {
-        lock (gate)
-        {
-            var now = clock.Elapsed;
-            if (lastShown is not null || now >= Delay) Show(now, final: true);
-        }
+        var now = clock.Elapsed;
+        if (lastShown is not null || now >= Delay) Show(now, final: true);
     }
 
     void Show(TimeSpan now, bool final)
     {
-        lastShown = now;
         try
         {
             var view = View(now, final);

@@ -89,6 +89,14 @@ public sealed class Study
         return states.Length == 0 ? trials : trials.Where(t => states.Contains(t.State)).ToArray();
     }
 
+    /// <summary>One trial by number, read alone from the storage.</summary>
+    public FrozenTrial GetTrial(int number)
+    {
+        var trial = pinned?.Single(t => t.Number == number).Clone() ?? Storage.GetTrial(StudyId, number);
+        lock (exceptions) if (exceptions.TryGetValue(number, out var e)) trial.Exception = e;
+        return trial;
+    }
+
     /// <summary>The completed trial with the best value (lowest when minimising).</summary>
     public FrozenTrial BestTrial
     {
@@ -279,10 +287,10 @@ public sealed class Study
                 catch (TrialFailedException e)
                 {
                     if (!catchExceptions) Fail(e);
-                    callback?.Invoke(this, GetTrials().First(t => t.Number == e.TrialNumber));
+                    callback?.Invoke(this, GetTrial(e.TrialNumber));
                     continue;
                 }
-                catch (Exception) when (catchExceptions && ++storageErrors < 3)
+                catch (StudyStorageException) when (catchExceptions && ++storageErrors < 3)
                 {
                     if (nTrials is not null) Interlocked.Decrement(ref started); // no trial was started
                     Thread.Sleep(TimeSpan.FromSeconds(0.5 * storageErrors)); // the storage may be restarting: pause, then try again
@@ -347,7 +355,7 @@ public sealed class Study
             catch (Exception) { } // the note is a courtesy; the trial's failure is already recorded
             Setup.Warnings.Issue($"Trial {trial.Number} of study '{Name}' was failed by another worker while this one ran it "
                 + $"({lost.Message}). Its result here ({result}) is kept in the system attribute 'late_result'; the study goes on.");
-            return GetTrials().First(t => t.Number == trial.Number);
+            return GetTrial(trial.Number);
         }
         catch (Exception storageError)
         {

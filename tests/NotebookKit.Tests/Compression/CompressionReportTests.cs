@@ -124,6 +124,25 @@ public class MedianTimingTests
     }
 
     [Fact]
+    public void Thread_cpu_timing_runs_libtorch_on_one_thread_and_restores_its_setting()
+    {
+        Assert.True(TimingClocks.ThreadCpuAvailable, "thread CPU time is read on Linux, where the tests run");
+        int before = torch.get_num_threads();
+        torch.set_num_threads(2);
+        try
+        {
+            var seen = new List<int>();
+            CompressionMeasure.InterleavedMedianMs([() => seen.Add(torch.get_num_threads())], repeats: 2, warmup: 1,
+                clock: TimingClock.ThreadCpu);
+            Assert.Equal([1, 1, 1], seen);               // the clock counts the calling thread only
+            Assert.Equal(2, torch.get_num_threads());
+            CompressionMeasure.InterleavedMedianMs([() => seen.Add(torch.get_num_threads())], repeats: 1, warmup: 0);
+            Assert.Equal(2, seen[^1]);                    // wall-clock timing keeps every thread
+        }
+        finally { torch.set_num_threads(before); }
+    }
+
+    [Fact]
     public void A_busy_spell_falls_on_every_interleaved_run_alike_instead_of_on_the_first_one_timed()
     {
         // Two identical runs; the machine is "busy" (20 ms per call) for the first 5 timed calls. One after the

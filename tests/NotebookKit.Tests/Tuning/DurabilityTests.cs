@@ -263,14 +263,18 @@ public class DurabilityTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain(study.GetTrials(), t => t.State == TrialState.Running); // never left Running, even in memory
     }
 
-    /// <summary>An in-memory storage whose listed StartTrial calls (1-based) fail as a lost database connection would.</summary>
+    /// <summary>An in-memory storage whose listed StartTrial calls (1-based; none listed: all) fail with <see cref="StartError"/>.</summary>
     sealed class FlakyStorage(params int[] failingStarts) : IStudyStorage
     {
         readonly InMemoryStorage inner = new();
         int starts;
 
-        FrozenTrial? Start(Func<FrozenTrial?> start) => failingStarts.Contains(Interlocked.Increment(ref starts))
-            ? throw new StudyStorageException("Storage test://flaky: connection lost", new TimeoutException()) : start();
+        /// <summary>What the failing starts throw: by default what a lost database connection gives.</summary>
+        public Func<Exception> StartError { get; init; } =
+            () => new StudyStorageException("Storage test://flaky: connection lost", new TimeoutException());
+
+        FrozenTrial? Start(Func<FrozenTrial?> start) =>
+            failingStarts.Length == 0 || failingStarts.Contains(Interlocked.Increment(ref starts)) ? throw StartError() : start();
 
         public TimeSpan? HeartbeatInterval => inner.HeartbeatInterval;
         public TimeSpan GracePeriod => inner.GracePeriod;
@@ -309,6 +313,12 @@ public class DurabilityTests(ITestOutputHelper output) : IDisposable
         var down = Study.Create(storage: new FlakyStorage(2, 3, 4));
         Assert.Throws<StudyStorageException>(() => down.Optimize(t => t.SuggestFloat("x", 0, 1), nTrials: 6, catchExceptions: true));
         Assert.Single(down.GetTrials());
+
+        // Only storage errors are waited out: a bug that escapes Ask stops Optimize at once, even when caught.
+        var buggy = Study.Create(storage: new FlakyStorage { StartError = () => new ArgumentException("a bug, not the database") });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Throws<ArgumentException>(() => buggy.Optimize(t => t.SuggestFloat("x", 0, 1), nTrials: 6, catchExceptions: true));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(0.5), $"took {clock.Elapsed}: the bug was retried as a storage error");
     }
 
     [Theory, MemberData(nameof(AllStorages))]

@@ -3,7 +3,13 @@ using NotebookKit.Tuning;
 
 namespace NotebookKit.Tests.Tuning;
 
-/// <summary>Progress on a console (no kernel cell here). The intervals are global settings: tests of this class run one at a time.</summary>
+/// <summary>The progress intervals are process-wide settings: the tests that change them run alone, after the
+/// parallel ones, so no other test's Optimize sees them.</summary>
+[CollectionDefinition(nameof(ProgressSettings), DisableParallelization = true)]
+public sealed class ProgressSettings;
+
+/// <summary>Progress on a console (no kernel cell here).</summary>
+[Collection(nameof(ProgressSettings))]
 public class OptimizeProgressTests
 {
     /// <summary>Runs 5 trials (trial 1 pruned, trial 3 failed) with progress written to a string; returns its lines and the trials.</summary>
@@ -64,5 +70,44 @@ public class OptimizeProgressTests
         Assert.Equal(2, lines.Length); // the first trial's line, then the final one
         Assert.Contains("1/5 trials", lines[0]);
         Assert.Contains("5/5 trials", lines[1]);
+    }
+
+    /// <summary>A run with no trial limit (nTrials: int.MaxValue) that its callback stops after 4 trials; returns the progress lines.</summary>
+    static string[] RunUnbounded(TimeSpan? timeout)
+    {
+        var (oldDelay, oldInterval) = (OptimizeProgress.Delay, OptimizeProgress.ConsoleInterval);
+        (OptimizeProgress.Delay, OptimizeProgress.ConsoleInterval) = (TimeSpan.Zero, TimeSpan.Zero);
+        try
+        {
+            var study = Study.Create("open", sampler: new RandomSampler(5));
+            var console = new StringWriter();
+            using (var progress = OptimizeProgress.Start(study, nTrials: int.MaxValue, timeout: timeout, console: console))
+                study.Optimize(t => t.SuggestFloat("x", 0, 1), nTrials: int.MaxValue, timeout: timeout, showProgress: false,
+                    callback: progress.Chain((s, t) => { if (t.Number == 3) s.Stop(); }));
+            return console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        }
+        finally { (OptimizeProgress.Delay, OptimizeProgress.ConsoleInterval) = (oldDelay, oldInterval); }
+    }
+
+    [Fact]
+    public void A_run_without_a_trial_limit_counts_trials_with_no_total_and_no_time_left()
+    {
+        var lines = RunUnbounded(timeout: null);
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("study 'open': 1 trials: 1 complete, 0 pruned, 0 failed · best ", lines[0]);
+        Assert.StartsWith("study 'open': 4 trials: 4 complete, 0 pruned, 0 failed · best ", lines[^1]);
+        Assert.All(lines, l => Assert.DoesNotContain("/", l));
+        Assert.All(lines, l => Assert.DoesNotContain("2147483647", l));
+        Assert.All(lines[..^1], l => Assert.DoesNotContain("left", l));
+    }
+
+    [Fact]
+    public void A_run_without_a_trial_limit_but_with_a_timeout_takes_its_time_left_from_the_timeout()
+    {
+        var lines = RunUnbounded(timeout: TimeSpan.FromHours(1));
+        Assert.StartsWith("study 'open': 1 trials: ", lines[0]);
+        // about 59 min 59 s left of the hour: the estimate is the timeout's, not trials to go times the mean trial
+        Assert.Matches(@" · [\d.]+ s of 1 h 0 min, about 59 min \d+ s left$", lines[0]);
+        Assert.Contains("done in", lines[^1]);
     }
 }

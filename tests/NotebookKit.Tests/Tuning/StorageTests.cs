@@ -39,6 +39,9 @@ public class StorageTests : IDisposable
             Assert.Equal(a[i].Params.OrderBy(p => p.Key).Select(p => p.Value), b[i].Params.OrderBy(p => p.Key).Select(p => p.Value));
             Assert.Equal(a[i].IntermediateValues[1], b[i].IntermediateValues[1]);
             Assert.Equal("hello", b[i].UserAttrs["note"]);
+            var one = resumed.GetTrial(i); // read alone, the same trial
+            Assert.Equal((a[i].Number, a[i].State, a[i].Value, a[i].Params["lr"], a[i].IntermediateValues[1], "hello"),
+                (one.Number, one.State, one.Value, one.Params["lr"], one.IntermediateValues[1], one.UserAttrs["note"]));
         }
         Assert.Equal(first.BestValue, resumed.BestValue);
     }

@@ -22,7 +22,9 @@ public class StudyReportTests
     public void A_report_holds_every_plot_and_draws_offline_in_chromium()
     {
         var html = StudyReport.Html(Made(12), "sqlite:///x.db");
-        foreach (var section in StudyReport.Sections)
+        // The plots the issue names, listed here rather than taken from the code under test.
+        string[] sections = ["history", "intermediate", "importances", "parallel", "contour"];
+        foreach (var section in sections)
             Assert.Matches($"<section id=\"{section}\"><h2>[^<]+</h2>\\n<div id=\"[^\"]+\" class=\"nbkit-plot\"", html);
         Assert.Contains("Contour over x and y", html); // the two numeric parameters, most important first
         Assert.Single(Regex.Matches(html, "plotly.js v" + Regex.Escape(global::NotebookKit.Display.PlotlyHtml.PlotlyVersion)));
@@ -31,7 +33,7 @@ public class StudyReportTests
         try
         {
             var (dom, log) = Chromium.DumpDom(path);
-            Assert.Equal(StudyReport.Sections.Length, Chromium.DrawnCharts(dom));
+            Assert.Equal(sections.Length, Chromium.DrawnCharts(dom));
             Assert.Empty(Chromium.ScriptErrors(log));
         }
         finally { File.Delete(path); }

@@ -43,6 +43,8 @@ public interface IStudyStorage
     bool Heartbeat(int studyId, int number);
     /// <summary>Snapshots of all trials, ordered by number.</summary>
     IReadOnlyList<FrozenTrial> GetTrials(int studyId);
+    /// <summary>A snapshot of one trial (storages override this to read only that trial).</summary>
+    FrozenTrial GetTrial(int studyId, int number) => GetTrials(studyId).Single(t => t.Number == number);
     /// <summary>How many of the study's trials are in <paramref name="state"/>.</summary>
     int CountTrials(int studyId, TrialState state);
     /// <summary>Fails Running trials whose worker is gone (its process ended on this machine, or its heartbeat is older

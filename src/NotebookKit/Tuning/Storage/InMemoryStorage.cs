@@ -140,6 +140,11 @@ public sealed class InMemoryStorage : IStudyStorage
         lock (gate) return studies[studyId].Trials.Select(t => t.Clone()).ToArray();
     }
 
+    public FrozenTrial GetTrial(int studyId, int number)
+    {
+        lock (gate) return studies[studyId].Trials[number].Clone();
+    }
+
     /// <summary>In memory, a trial's worker is this process, so nothing is ever stale.</summary>
     public IReadOnlyList<int> FailStaleTrials(int studyId) => [];
 }

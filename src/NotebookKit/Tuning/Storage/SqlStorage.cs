@@ -312,8 +312,7 @@ public abstract class SqlStorage : IStudyStorage
                 (id, state, error) = (Long(r.GetValue(0)), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2));
             }
             if (state != "Running") throw new TrialNotRunningException(number, Enum.Parse<TrialState>(state), error);
-            Exec(c, t, $"UPDATE trials SET heartbeat={NowSql} WHERE id=@i", ("@i", id));
-            write(c, t, id);
+            write(c, t, id); // the heartbeat is the trial's heartbeat thread's job, not every write's
             t.Commit();
         });
     }
@@ -377,6 +376,13 @@ public abstract class SqlStorage : IStudyStorage
         using var c = Open();
         using var t = BeginRead(c); // one consistent snapshot across the four tables
         return ReadTrials(c, studyId, null, t);
+    });
+
+    public FrozenTrial GetTrial(int studyId, int number) => Guard(() =>
+    {
+        using var c = Open();
+        using var t = BeginRead(c);
+        return ReadTrials(c, studyId, number, t).Single();
     });
 
     static List<FrozenTrial> ReadTrials(DbConnection c, int studyId, int? only, DbTransaction? t = null)
