@@ -14,7 +14,7 @@ namespace NotebookKit.Bench;
 /// regrets, ratios and Mann-Whitney U p-values and writes artifacts/bench/samplers.md). Two functions are held out:
 /// they were not looked at while choosing defaults. Options (after the group name):
 /// <c>--seeds=N --trials=N --jobs=N</c> (kit studies run in parallel, one libtorch thread each; default 1, beside the
-/// Python process), <c>--functions=a,b</c>, <c>--samplers=tpe,gp,...</c> (variants below), and
+/// Python process), <c>--anchor-jobs=N</c> (Optuna's seeds in N Python processes; default 1), <c>--functions=a,b</c>, <c>--samplers=tpe,gp,...</c> (variants below), and
 /// <c>--anchor=file.json</c> to reuse an earlier Optuna run while trying variants (the table is then not "same run").
 /// </summary>
 public sealed class SamplerSuiteBench : IBenchmarkGroup
@@ -124,6 +124,7 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         string anchorPath = Get("anchor", Path.Combine(outDir, $"samplers{tag}-optuna.json"));
         // Optuna runs beside the kit, on the other core, unless an earlier run is reused.
         Environment.SetEnvironmentVariable("SUITE_MINUTES", minutes.ToString(CultureInfo.InvariantCulture)); // suite.py's budget
+        Environment.SetEnvironmentVariable("SUITE_JOBS", Get("anchor-jobs", "1"));
         Process? python = cli.ContainsKey("anchor") ? null : StartPython(options, "optuna", seeds.ToString(CultureInfo.InvariantCulture),
             trials.ToString(CultureInfo.InvariantCulture), string.Join(",", names), anchorPath);
 
@@ -131,13 +132,16 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         torch.set_num_threads(1);
         var best = new ConcurrentDictionary<(string Sampler, string Function, int Budget, int Seed), double>();
         var times = new ConcurrentDictionary<(string Sampler, string Function), ConcurrentBag<double>>();
-        // Seed by seed, so that a run cut short by --minutes still has whole seeds for every function and sampler.
+        // Seed by seed, so that a run cut short by --minutes still has whole seeds for every function and sampler. The
+        // partitioner hands out one item at a time in order: Parallel.ForEach over an array would give each of the
+        // --jobs workers its own contiguous block (seeds 0-9 and 10-19 with 2 jobs), and a cut-short run then had
+        // half its seeds incomplete.
         var work = (from seed in Enumerable.Range(0, seeds) from f in functions from s in samplers select (f, s, seed)).ToArray();
         var total = Stopwatch.StartNew();
         int done = 0;
         try
         {
-            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = jobs }, item =>
+            Parallel.ForEach(Partitioner.Create(work, EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = jobs }, item =>
             {
                 var (f, s, seed) = item;
                 if (total.Elapsed.TotalMinutes > minutes) return;

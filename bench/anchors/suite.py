@@ -4,10 +4,12 @@ run with /usr/bin/python3), and the comparison with the kit's samplers.
 
   suite.py optuna <seeds> <trials> <functions,...> <out.json>   best value after 50 and `trials` trials per seed
   suite.py stats <kit.json> <optuna.json> <out.md>              regrets, medians, ratios, Mann-Whitney U p-values
+  suite.py merge <out.json> <optuna.json> ...                   joins optuna runs of consecutive seed ranges
+  suite.py paired <kit.json> <sampler a> <sampler b>            b against a on the same seeds (sign test, Wilcoxon)
 
 The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
 definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
-import json, math, os, statistics, sys, time
+import contextlib, json, math, os, statistics, sys, time
 
 import numpy as np
 from scipy import optimize, stats
@@ -126,31 +128,91 @@ def minimum(name):
     return m() if callable(m) else m
 
 
-def run_optuna(seeds, trials, names, out, minutes=None):
-    # Seed by seed, saving after each, so that a run cut short (SUITE_MINUTES) still has whole seeds for every function.
+def optuna_seed(args):
+    # One seed's studies on every function: best values after 50 and `trials` trials, mean seconds per study.
+    seed, trials, names, start, minutes = args
+    if (time.perf_counter() - start) / 60 > minutes:
+        return None
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    best, seconds = {}, {}
+    for name in names:
+        f, box = FUNCTIONS[name][3], bounds(name)
+        objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
+        clock = time.perf_counter()
+        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+        study.optimize(objective, n_trials=trials)
+        values = [t.value for t in study.trials]
+        best[name] = (min(values[:50]), min(values[:trials]))
+        seconds[name] = time.perf_counter() - clock
+    return best, seconds
+
+
+def run_optuna(seeds, trials, names, out, minutes=None, jobs=None):
+    # Seed by seed, saving after each in seed order, so that a run cut short (SUITE_MINUTES) still has whole seeds for
+    # every function. SUITE_JOBS > 1 runs seeds in that many processes (results do not depend on it). SUITE_FIRST_SEED
+    # starts at a later seed (seeds first..seeds-1), to share a long run between runs that are merged afterwards.
+    import multiprocessing
+    import optuna
     minutes = minutes if minutes is not None else float(os.environ.get("SUITE_MINUTES", "inf"))
-    result = {"version": optuna.__version__, "best": {n: {"50": [], str(trials): []} for n in names},
+    jobs = jobs if jobs is not None else int(os.environ.get("SUITE_JOBS", "1"))
+    first = int(os.environ.get("SUITE_FIRST_SEED", "0"))
+    result = {"version": optuna.__version__, "first_seed": first, "best": {n: {"50": [], str(trials): []} for n in names},
               "seconds": {n: 0.0 for n in names}}
     start = time.perf_counter()
-    for seed in range(seeds):
-        if (time.perf_counter() - start) / 60 > minutes:
-            break
-        for name in names:
-            f, box = FUNCTIONS[name][3], bounds(name)
-            objective = lambda t: f([t.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(box)])
-            clock = time.perf_counter()
-            study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
-            study.optimize(objective, n_trials=trials)
-            values = [t.value for t in study.trials]
-            result["best"][name]["50"].append(min(values[:50]))
-            result["best"][name][str(trials)].append(min(values[:trials]))
-            result["seconds"][name] = (result["seconds"][name] * seed + time.perf_counter() - clock) / (seed + 1)
-        with open(out + ".tmp", "w") as fh:
-            json.dump(result, fh)
-        os.replace(out + ".tmp", out)
-        print(f"optuna: seed {seed} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
+    work = [(seed, trials, names, start, minutes) for seed in range(first, seeds)]
+    with multiprocessing.Pool(jobs) if jobs > 1 else contextlib.nullcontext() as pool:
+        for k, done in enumerate(pool.imap(optuna_seed, work) if pool else map(optuna_seed, work)):
+            if done is None:
+                break
+            best, seconds = done
+            for name in names:
+                result["best"][name]["50"].append(best[name][0])
+                if trials != 50:
+                    result["best"][name][str(trials)].append(best[name][1])
+                result["seconds"][name] = (result["seconds"][name] * k + seconds[name]) / (k + 1)
+            with open(out + ".tmp", "w") as fh:
+                json.dump(result, fh)
+            os.replace(out + ".tmp", out)
+            print(f"optuna: seed {first + k} done, {(time.perf_counter() - start) / 60:.1f} min", file=sys.stderr, flush=True)
+
+
+def merge_optuna(out, paths):
+    # Joins runs of consecutive seed ranges (suite.py optuna with SUITE_FIRST_SEED) into one run from seed 0; a seed
+    # both runs have is taken from the earlier file. Stops at the first missing seed.
+    runs = [json.load(open(p)) for p in paths]
+    names = list(runs[0]["best"].keys())
+    budgets = list(runs[0]["best"][names[0]].keys())
+    by_seed = {}
+    for run in runs:
+        for k in range(len(run["best"][names[0]][budgets[0]])):
+            by_seed.setdefault(run.get("first_seed", 0) + k, (run, k))
+    count = next(s for s in range(len(by_seed) + 1) if s not in by_seed)
+    merged = {"version": runs[0]["version"], "first_seed": 0, "merged_from": paths,
+              "best": {n: {b: [by_seed[s][0]["best"][n][b][by_seed[s][1]] for s in range(count)] for b in budgets} for n in names},
+              "seconds": {n: statistics.fmean(r["seconds"][n] for r in runs) for n in names}}
+    with open(out, "w") as fh:
+        json.dump(merged, fh)
+    print(f"merged seeds 0-{count - 1} from {len(paths)} runs into {out}")
+
+
+def run_paired(kit_path, a, b):
+    # Two kit samplers on the same seeds (their first nStartupTrials draws coincide: the same seed stream): how often
+    # b's regret is below a's, per budget over every function and seed, with a two-sided sign test, and per function
+    # the two-sided Wilcoxon signed-rank p-value (NaN when every pair ties).
+    kit = json.load(open(kit_path))
+    names = [n for n in FUNCTIONS if n in kit["best"][a]]
+    for budget in kit["best"][a][names[0]]:
+        wins = losses = 0
+        cells = []
+        for n in names:
+            x, y = np.array(kit["best"][a][n][budget]), np.array(kit["best"][b][n][budget])
+            wins, losses = wins + int(np.sum(y < x)), losses + int(np.sum(y > x))
+            p = stats.wilcoxon(y, x).pvalue if np.any(x != y) else float("nan")
+            cells.append(f"{n} {np.median(np.maximum(x - minimum(n), 0)) / max(np.median(np.maximum(y - minimum(n), 0)), 1e-300):.2f}x p={p:.2f}")
+        p = stats.binomtest(wins, wins + losses).pvalue if wins + losses else float("nan")
+        print(f"{budget} trials, {kit['seeds']} seeds: {b} below {a} in {wins} of {wins + losses} untied pairs "
+              f"(sign test p = {p:.3g}); median-regret ratio {a}/{b} and Wilcoxon p per function: " + "; ".join(cells))
 
 
 def fmt(v):
@@ -226,5 +288,9 @@ if __name__ == "__main__":
         run_optuna(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), sys.argv[5])
     elif sys.argv[1] == "stats":
         run_stats(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "paired":
+        run_paired(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "merge":
+        merge_optuna(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "minima":
         print(json.dumps({n: minimum(n) for n in FUNCTIONS}, indent=1))

@@ -15,6 +15,9 @@ public static partial class ConventionChecker
     private static partial Regex SizeDeclaration();
     [GeneratedRegex("""^//\s*long cell:\s*\S""")]
     private static partial Regex LongCellReason();
+    // torch.tensor / as_tensor: resolving TorchSharp's overload set (built for .NET 8) makes the kernel warn CS1701.
+    [GeneratedRegex("""(?<![\w.])(?:torch\.)?(?:as_)?tensor\(""")]
+    private static partial Regex TensorFactory();
 
     public const int MaxCellLines = 15;
     public const int MaxLineLength = 110;
@@ -75,8 +78,13 @@ public static partial class ConventionChecker
                 problems.Add($"{where}: {lines.Length} lines, over {MaxCellLines}: split it, move plumbing into the kit, "
                     + "or give the reason in a first line '// long cell: <reason>'");
             for (int i = 0; i < lines.Length; i++)
+            {
                 if (lines[i].Length > MaxLineLength)
                     problems.Add($"{where}, line {i + 1}: {lines[i].Length} characters, over {MaxLineLength}");
+                if (TensorFactory().IsMatch(lines[i]))
+                    problems.Add($"{where}, line {i + 1}: torch.tensor(...) makes the kernel warn CS1701; "
+                        + "use Tensors.From(values), x.Rows(indices) or x.Columns(indices)");
+            }
             if (cell["outputs"] is not JsonArray { Count: 0 }) problems.Add($"{where}: committed outputs (clear them)");
             if (cell["execution_count"] is not null) problems.Add($"{where}: execution_count must be null");
             if (cell["metadata"]?["dotnet_interactive"]?["language"]?.GetValue<string>() != "csharp")

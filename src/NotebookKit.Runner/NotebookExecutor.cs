@@ -180,11 +180,10 @@ public sealed partial class NotebookExecutor(RunOptions options, TextWriter log)
                         foreach (var (d, text) in produced.Diagnostics.Zip(produced.FormattedDiagnostics, (d, f) => (d, f.Value)))
                         {
                             if (d.Severity == InteractiveSeverity.Error) errors.Add(d);
-                            // Counted: warnings in the cell's code, "(line,column): warning ...". Shown but not counted:
-                            // those with no place in it, such as CS1701 (TorchSharp, built for .NET 8, unified with 10).
-                            if (d.Severity == InteractiveSeverity.Warning && text.StartsWith('('))
-                                lock (Warnings)
-                                    Warnings.Add($"{Where(cellNumber, d.LinePositionSpan.Start.Line + 1)}: {d.Code}: {d.Message}");
+                            if (d.Severity != InteractiveSeverity.Warning) continue;
+                            // Every warning counts; one with no place in the cell's code (CS1701, say) names no line.
+                            int? line = text.StartsWith('(') ? d.LinePositionSpan.Start.Line + 1 : null;
+                            lock (Warnings) Warnings.Add($"{Where(cellNumber, line)}: {d.Code}: {d.Message}");
                         }
                         break;
                     case CommandFailed f when failed is null:

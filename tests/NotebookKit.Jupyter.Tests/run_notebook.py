@@ -49,17 +49,11 @@ def output_text(output):
     return data.get("text/plain", "") + data.get("text/html", "")
 
 
-# CS1701 has no place in any cell: the kernel unifies TorchSharp's System.Runtime.Numerics 8.0 reference with
-# .NET 10's and says so whenever a cell resolves a tensor(...) overload. No cell can silence it (#pragma does
-# not reach it), so it is shown to learners (notebooks/README.md explains it) but not counted, as nbkit does.
-UNIFICATION = re.compile(r"^.*warning CS1701:.*$\n?", re.MULTILINE)
-
-
 def problems(nb):
     found = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
-            text = UNIFICATION.sub("", output_text(output))
+            text = output_text(output)
             if output.output_type != "error" and not text.strip():
                 continue
             if output.output_type == "error":

@@ -82,6 +82,17 @@ public class ConventionRulesTests
     }
 
     [Fact]
+    public void A_cell_building_a_tensor_with_torch_tensor_is_a_problem_naming_cell_and_line()
+    {
+        Assert.Empty(Problems(c => c.Insert(3, Code("var x = Tensors.From(values).ToTensor();\nvar r = x.Rows(idx);"))));
+        foreach (var call in new[] { "tensor(idx)", "torch.tensor(values)", "as_tensor(values)" })
+        {
+            var problem = Assert.Single(Problems(c => c.Insert(3, Code($"var a = 1;\nvar r = x[{call}];"))));
+            Assert.StartsWith("cell 4, line 2: torch.tensor(...) makes the kernel warn CS1701", problem);
+        }
+    }
+
+    [Fact]
     public void The_parameters_cell_must_declare_a_known_size()
     {
         var missing = Assert.Single(Problems(c => c[2] = Code("var fast = false;", "parameters")));

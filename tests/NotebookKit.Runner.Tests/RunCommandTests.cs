@@ -185,6 +185,19 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void A_warning_with_no_place_in_the_cell_counts_as_well()
+    {
+        // TorchSharp is built for .NET 8: resolving torch.tensor(long[]) makes the kernel unify its references
+        // with .NET 10's and report CS1701 with no line. MSBuild hides it by default; the kernel does not.
+        var result = Run("run", Fixture("unification.ipynb"));
+        Assert.True(result.ExitCode == 0, result.All);
+        var stderr = Outputs(result.Notebook("unification"), 1).Single(o => o["name"]?.GetValue<string>() == "stderr");
+        Assert.Contains("warning CS1701", Text(stderr["text"]));
+        Assert.Matches(@"unification\.ipynb\s+2/2\s+[\d.]+\s+1\s+ok", result.Stdout);
+        Assert.Contains("nbkit: warning: unification.ipynb, cell 2: CS1701:", result.Stdout);
+    }
+
+    [Fact]
     public void A_cell_over_its_time_limit_fails()
     {
         var result = Run("run", Fixture("timeout.ipynb"), "--cell-timeout", "1");

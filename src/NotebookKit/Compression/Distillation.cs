@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using NotebookKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,11 +24,12 @@ public static class Distillation
         if (labels.shape[0] != studentLogits.shape[0])
             throw new ArgumentException($"{labels.shape[0]} labels for {studentLogits.shape[0]} rows.", nameof(labels));
         using var scope = NewDisposeScope();
-        var logStudent = nn.functional.log_softmax(studentLogits / temperature, 1);
-        var logTeacher = nn.functional.log_softmax(teacherLogits.detach() / temperature, 1);
+        using Scalar t = temperature.ToScalar(), klWeight = (alpha * temperature * temperature).ToScalar(), ceWeight = (1 - alpha).ToScalar();
+        var logStudent = nn.functional.log_softmax(studentLogits / t, 1);
+        var logTeacher = nn.functional.log_softmax(teacherLogits.detach() / t, 1);
         var kl = (logTeacher.exp() * (logTeacher - logStudent)).sum(1).mean();
         var ce = nn.functional.cross_entropy(studentLogits, labels);
-        return (alpha * temperature * temperature * kl + (1 - alpha) * ce).MoveToOuterDisposeScope();
+        return (kl * klWeight).Plus(ce * ceWeight).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -85,11 +86,13 @@ public sealed class QuantizedLinear : Module<Tensor, Tensor>, IQuantizedLayer
             var (maxX, maxW) = (Math.Max(xp.QuantMax - xp.ZeroPoints[0], xp.ZeroPoints[0] - xp.QuantMin), p.ZeroPoints.Select(z => Math.Max(p.QuantMax - z, z - p.QuantMin)).Max());
             bool exactInFloat32 = (double)InFeatures * maxX * maxW < (1 << 24);
             var accumulate = exactInFloat32 ? ScalarType.Float32 : ScalarType.Float64;
-            var xi = xq.to_type(accumulate) - xp.ZeroPoints[0];
+            using var zeroPoint = xp.ZeroPoints[0].ToScalar();
+            using var inputScale = xp.Scales[0].ToScalar();
+            var xi = xq.to_type(accumulate) - zeroPoint;
             var wi = weight_int8.to_type(accumulate) - zero_points.to_type(accumulate).unsqueeze(1);
             var sums = xi.matmul(wi.t()); // exact integer sums
-            output = (sums.to_type(ScalarType.Float32) * (scales * xp.Scales[0]));
-            if (bias is not null) output = output + bias;
+            output = (sums.to_type(ScalarType.Float32) * (scales * inputScale));
+            if (bias is not null) output = output.Plus(bias);
         }
         return output.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -104,7 +105,7 @@ public sealed class StreamingRegression : IStreamingMetric
         Validate.NotEmpty((int)Math.Min(int.MaxValue, yTrue.numel()), "yTrue");
         var d = yTrue.flatten().to_type(ScalarType.Float64) - yPred.flatten().to_type(ScalarType.Float64).to(yTrue.device);
         if (!isfinite(d).all().item<bool>()) throw new ArgumentException("yTrue or yPred holds NaN or infinity.", nameof(yPred));
-        squared += d.square().sum().item<double>();
+        squared += (d * d).sum().item<double>();
         absolute += d.abs().sum().item<double>();
         weight += yTrue.numel();
         Count += yTrue.numel();
@@ -159,9 +160,11 @@ public sealed class StreamingAuc(int bins = 1 << 16, double min = 0, double max 
         using var _ = no_grad();
         if (yTrue.numel() != scores.numel()) throw new ArgumentException($"yTrue has {yTrue.numel()} entries but scores has {scores.numel()}.", nameof(scores));
         var s = scores.flatten().to_type(ScalarType.Float64);
-        if (!(s.ge(Min).all().item<bool>() && s.le(Max).all().item<bool>())) throw new ArgumentException($"scores hold values outside [{Min}, {Max}] (or NaN).", nameof(scores));
-        var bin = ((s - Min) / (Max - Min) * Bins).floor().clamp_max(Bins - 1).to_type(ScalarType.Int64);
-        var isPos = yTrue.flatten().to(s.device).eq(posLabel);
+        using Scalar min = Min.ToScalar(), max = Max.ToScalar(), range = (Max - Min).ToScalar();
+        using Scalar bins = Bins.ToScalar(), lastBin = (Bins - 1).ToScalar(), positive = posLabel.ToScalar();
+        if (!(s.ge(min).all().item<bool>() && s.le(max).all().item<bool>())) throw new ArgumentException($"scores hold values outside [{Min}, {Max}] (or NaN).", nameof(scores));
+        var bin = ((s - min) / range * bins).floor().clamp_max(lastBin).to_type(ScalarType.Int64);
+        var isPos = yTrue.flatten().to(s.device).eq(positive);
         var pos = bincount(bin.masked_select(isPos), minlength: Bins).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         var neg = bincount(bin.masked_select(isPos.logical_not()), minlength: Bins).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
         for (int b = 0; b < Bins; b++) { positives[b] += pos[b]; negatives[b] += neg[b]; }

@@ -26,7 +26,9 @@ public static class TextDistillation
         if (labels.Any(l => l is not (0 or 1))) throw new ArgumentException("Labels must be 0 or 1.", nameof(labels));
         using var y = tensor(labels.Select(l => (long)l).ToArray(), device: x.device);
         var options = new TrainOptions { Epochs = epochs, BatchSize = batchSize, Seed = seed, ProgressEvery = 0 };
-        return Distillation.Fit(new TwoClassLogits(student), new TwoClassLogits(teacher), x, y, optimizer, options, temperature, alpha);
+        // With α = 0 the soft targets are weighted by zero: a zero logit stands in, and the teacher is not run at all.
+        var source = alpha == 0 ? (nn.Module<Tensor, Tensor>)new ZeroLogit() : teacher;
+        return Distillation.Fit(new TwoClassLogits(student), new TwoClassLogits(source), x, y, optimizer, options, temperature, alpha);
     }
 }
 
@@ -48,4 +50,10 @@ public sealed class TwoClassLogits : nn.Module<Tensor, Tensor>
         if (z.dim() != 2 || z.shape[1] != 1) throw new ArgumentException($"Expected one logit per row, got [{string.Join(", ", z.shape)}].");
         return cat([zeros_like(z), z], 1).MoveToOuterDisposeScope();
     }
+}
+
+/// <summary>One zero logit per row: the teacher of plain training (α = 0), whose soft targets count for nothing.</summary>
+sealed class ZeroLogit() : nn.Module<Tensor, Tensor>(nameof(ZeroLogit))
+{
+    public override Tensor forward(Tensor x) => zeros(x.shape[0], 1, device: x.device);
 }

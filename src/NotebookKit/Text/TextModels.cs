@@ -70,7 +70,7 @@ public static class TextModels
     }
 
     /// <summary>Mean of x over the positions where <paramref name="mask"/> is 1 ([batch, length, 1]); all-padding rows give 0.</summary>
-    internal static Tensor MaskedMean(Tensor x, Tensor mask) => (x * mask).sum(1) / mask.sum(1).clamp_min(1);
+    internal static Tensor MaskedMean(Tensor x, Tensor mask) => (x * mask).sum(1) / mask.sum(1).clamp_min(Held.One);
 }
 
 /// <summary>Embedding bag: the average of the message's word vectors, then a linear classifier.</summary>
@@ -96,7 +96,7 @@ public sealed class EmbeddingBagClassifier : Module<Tensor, Tensor>
     public override Tensor forward(Tensor ids)
     {
         using var scope = NewDisposeScope();
-        var mask = ids.ne(Vocabulary.PadId).unsqueeze(-1).to_type(ScalarType.Float32);
+        var mask = ids.ne(Held.Of(Vocabulary.PadId)).unsqueeze(-1).to_type(ScalarType.Float32);
         return output.call(dropout.call(TextModels.MaskedMean(embedding.call(ids), mask))).MoveToOuterDisposeScope();
     }
 }
@@ -153,10 +153,11 @@ public sealed class TransformerClassifier : Module<Tensor, Tensor>
         long length = ids.shape[1];
         if (length > MaxLength) throw new ArgumentException($"Sequences have {length} positions but the model learned {MaxLength}.");
         using var scope = NewDisposeScope();
-        var padding = ids.eq(Vocabulary.PadId);
+        var padding = ids.eq(Held.Of(Vocabulary.PadId));
         // Additive attention bias: a large negative number (not -inf) so an all-padding row stays finite.
-        var bias = padding.to_type(ScalarType.Float32).mul(-1e9f).reshape(ids.shape[0], 1, 1, length);
-        var x = dropout.call(tokens.call(ids) + positions.call(arange(length, device: ids.device).unsqueeze(0)));
+        var bias = padding.to_type(ScalarType.Float32).mul(Held.Of(-1e9f)).reshape(ids.shape[0], 1, 1, length);
+        using var end = length.ToScalar();
+        var x = dropout.call(tokens.call(ids).Plus(positions.call(arange(end, device: ids.device).unsqueeze(0))));
         foreach (var layer in layers) x = layer.call(x, bias);
         var mask = padding.logical_not().unsqueeze(-1).to_type(ScalarType.Float32);
         return output.call(TextModels.MaskedMean(norm.call(x), mask)).MoveToOuterDisposeScope();
@@ -197,10 +198,11 @@ public sealed class EncoderLayer : Module<Tensor, Tensor, Tensor>
         long batch = x.shape[0], length = x.shape[1], d = x.shape[2], headSize = d / heads;
         var parts = qkv.call(norm1.call(x)).reshape(batch, length, 3, heads, headSize).permute(2, 0, 3, 1, 4);
         var (q, k, v) = (parts[0], parts[1], parts[2]);
-        var scores = q.matmul(k.transpose(-2, -1)).div(Math.Sqrt(headSize)) + bias;
+        using var scale = Math.Sqrt(headSize).ToScalar();
+        var scores = q.matmul(k.transpose(-2, -1)).div(scale).Plus(bias);
         var context = dropout.call(scores.softmax(-1)).matmul(v).transpose(1, 2).reshape(batch, length, d);
-        x = x + dropout.call(projection.call(context));
-        x = x + dropout.call(back.call(functional.relu(hidden.call(norm2.call(x)))));
+        x = x.Plus(dropout.call(projection.call(context)));
+        x = x.Plus(dropout.call(back.call(functional.relu(hidden.call(norm2.call(x))))));
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -12,8 +12,8 @@ namespace NotebookKit.Text;
 
 /// <summary>
 /// A text classifier's architecture as plain data: <c>"Sequential"</c> (the Keras MLP on TF-IDF, described by
-/// <see cref="Sequential"/>), <c>"EmbeddingBag"</c> or <c>"Transformer"</c> (<see cref="TextModels"/>), with the sizes
-/// needed to rebuild it. Dropout is not stored: a package is rebuilt for inference, where dropout is the identity.
+/// <see cref="Sequential"/>), <c>"EmbeddingBag"</c>, <c>"EmbeddingBagInt8"</c> (<see cref="QuantizedEmbeddingBagClassifier"/>)
+/// or <c>"Transformer"</c> (<see cref="TextModels"/>), with the sizes needed to rebuild it. Dropout is not stored: a package is rebuilt for inference, where dropout is the identity.
 /// </summary>
 public sealed record TextModelSpec
 {
@@ -34,6 +34,10 @@ public sealed record TextModelSpec
         {
             Type = "EmbeddingBag", Vocabulary = (int)bag.Embedding.weight!.shape[0], Dimensions = (int)bag.Embedding.weight!.shape[1],
         },
+        QuantizedEmbeddingBagClassifier q => new TextModelSpec
+        {
+            Type = "EmbeddingBagInt8", Vocabulary = (int)q.TableInt8.shape[0], Dimensions = (int)q.TableInt8.shape[1],
+        },
         TransformerClassifier t => new TextModelSpec
         {
             Type = "Transformer", Vocabulary = (int)t.Tokens.weight!.shape[0], Dimensions = t.Dimensions, MaxLength = t.MaxLength,
@@ -41,7 +45,7 @@ public sealed record TextModelSpec
         },
         TorchSharp.Modules.Sequential => new TextModelSpec { Type = "Sequential", Sequential = ModelSpec.FromModule(model) },
         _ => throw new NotSupportedException(
-            $"A text package holds a Sequential (such as TextModels.KerasMlp), an EmbeddingBagClassifier or a TransformerClassifier, not a {model.GetType().Name}."),
+            $"A text package holds a Sequential (such as TextModels.KerasMlp), an EmbeddingBagClassifier, a QuantizedEmbeddingBagClassifier or a TransformerClassifier, not a {model.GetType().Name}."),
     };
 
     /// <summary>Checks the spec against the preprocessing; throws <see cref="ArgumentException"/> naming the mismatch.</summary>
@@ -60,6 +64,7 @@ public sealed record TextModelSpec
                     throw new ArgumentException($"A text model outputs one logit per text; this one outputs [batch, {string.Join(", ", shape)}].");
                 return;
             case "EmbeddingBag":
+            case "EmbeddingBagInt8":
             case "Transformer":
                 if (encoder.Kind != TextFeatureKind.Ids)
                     throw new ArgumentException($"An {Type} model reads token ids; the preprocessing makes TF-IDF rows.");
@@ -67,7 +72,7 @@ public sealed record TextModelSpec
                 if (vocabulary != encoder.Vocabulary!.Count)
                     throw new ArgumentException($"The model embeds {vocabulary} ids but the vocabulary has {encoder.Vocabulary.Count}.");
                 if (d > 65536) throw new ArgumentException($"dimensions {d} is beyond any text model the kit builds.");
-                if (Type == "EmbeddingBag") return;
+                if (Type is "EmbeddingBag" or "EmbeddingBagInt8") return;
                 int heads = Need(Heads, "heads", Type), maxLength = Need(MaxLength, "maxLength", Type);
                 Need(EncoderLayers, "encoderLayers", Type);
                 if (d % heads != 0) throw new ArgumentException($"dimensions ({d}) must be divisible by heads ({heads}).");
@@ -75,7 +80,7 @@ public sealed record TextModelSpec
                     throw new ArgumentException($"The sequence length {encoder.SequenceLength} exceeds the Transformer's {maxLength} positions (or it has over 64 layers).");
                 return;
             default:
-                throw new ArgumentException($"Unknown text model type '{Type}'; use Sequential, EmbeddingBag or Transformer.");
+                throw new ArgumentException($"Unknown text model type '{Type}'; use Sequential, EmbeddingBag, EmbeddingBagInt8 or Transformer.");
         }
     }
 
@@ -83,6 +88,7 @@ public sealed record TextModelSpec
     {
         "Sequential" => Sequential!.Build().to(device),
         "EmbeddingBag" => TextModels.EmbeddingBag(Vocabulary!.Value, Dimensions!.Value, 0, device),
+        "EmbeddingBagInt8" => new QuantizedEmbeddingBagClassifier(Vocabulary!.Value, Dimensions!.Value, device),
         _ => TextModels.Transformer(Vocabulary!.Value, MaxLength!.Value, Dimensions!.Value, Heads!.Value, EncoderLayers!.Value, 0, device),
     };
 }

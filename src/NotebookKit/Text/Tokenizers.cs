@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -15,7 +16,13 @@ public interface ITokenizer
 /// Text written without spaces (Chinese, Japanese, Thai) comes out as one token per run: use
 /// <see cref="CharNGramTokenizer"/> there.
 /// </summary>
-public sealed partial class WordTokenizer : ITokenizer
+/// <remarks>
+/// A single pass over the characters, with the regex's classes (<c>\w</c> is the Unicode categories L, Mn, Nd and
+/// Pc, <c>\s</c> is <see cref="char.IsWhiteSpace(char)"/>, both per UTF-16 unit). Matching the pattern with
+/// <see cref="Regex.Matches(string)"/> kept a <see cref="Match"/> object per token alive until the end, and on long
+/// hostile texts that made the time grow faster than the text.
+/// </remarks>
+public sealed class WordTokenizer : ITokenizer
 {
     /// <summary>Keep punctuation runs as tokens ("!!!" says something about spam); false keeps words only.</summary>
     public bool KeepPunctuation { get; init; } = true;
@@ -23,18 +30,33 @@ public sealed partial class WordTokenizer : ITokenizer
     public string[] Tokenize(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var pattern = KeepPunctuation ? WordOrNonWord() : WordOnly();
-        var matches = pattern.Matches(text);
-        var tokens = new string[matches.Count];
-        for (int i = 0; i < tokens.Length; i++) tokens[i] = matches[i].Value;
-        return tokens;
+        var tokens = new List<string>();
+        int start = 0;
+        while (start < text.Length)
+        {
+            var kind = KindOf(text[start]);
+            int end = start + 1;
+            while (end < text.Length && KindOf(text[end]) == kind) end++;
+            if (kind == CharKind.Word || (kind == CharKind.Other && KeepPunctuation)) tokens.Add(text[start..end]);
+            start = end;
+        }
+        return tokens.ToArray();
     }
 
-    [GeneratedRegex(@"\w+|[^\w\s]+")]
-    private static partial Regex WordOrNonWord();
+    internal enum CharKind { Word, Space, Other }
 
-    [GeneratedRegex(@"\w+")]
-    private static partial Regex WordOnly();
+    /// <summary>The class of one UTF-16 unit under the regex's <c>\w</c> and <c>\s</c>.</summary>
+    internal static CharKind KindOf(char c)
+    {
+        if (char.IsWhiteSpace(c)) return CharKind.Space;
+        return char.GetUnicodeCategory(c) switch
+        {
+            UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter
+                or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter or UnicodeCategory.NonSpacingMark
+                or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation => CharKind.Word,
+            _ => CharKind.Other,
+        };
+    }
 }
 
 /// <summary>

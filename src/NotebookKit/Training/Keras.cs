@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using NotebookKit.Optimizers;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -50,7 +51,7 @@ public static class Keras
     /// -(y log p + (1 - y) log(1 - p)).
     /// </summary>
     public static Tensor BinaryCrossEntropy(Tensor probabilities, Tensor targets) =>
-        nn.functional.binary_cross_entropy(probabilities.clamp(Epsilon, 1 - Epsilon), targets);
+        nn.functional.binary_cross_entropy(probabilities.clamp(Held.Of(Epsilon), Held.Of(1 - Epsilon)), targets);
 }
 
 /// <summary>
@@ -65,9 +66,12 @@ public sealed class KerasAdam(IEnumerable<Parameter> parameters, double learning
     {
         var m = state("first moment");
         var v = state("second moment");
-        m.add_((g - m) * (1 - beta1));
-        v.add_((g * g - v) * (1 - beta2));
-        double alpha = LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t));
-        p.sub_(alpha * m / (v.sqrt() + epsilon));
+        using var keep1 = (1 - beta1).ToScalar();
+        using var keep2 = (1 - beta2).ToScalar();
+        using var eps = epsilon.ToScalar();
+        using var alpha = (LearningRate * Math.Sqrt(1 - Math.Pow(beta2, t)) / (1 - Math.Pow(beta1, t))).ToScalar();
+        m.PlusInPlace((g - m) * keep1);
+        v.PlusInPlace((g * g - v) * keep2);
+        p.sub_(m * alpha / v.sqrt().Plus(eps));
     }
 }

@@ -94,8 +94,9 @@ public static class Trainer
                     var index = order.narrow(0, start, size);
                     optimizer.ZeroGrad();
                     var output = loss(model.call(xs.index_select(0, index)), ys.index_select(0, index));
-                    lossSum.add_(output.detach().to_type(ScalarType.Float64) * size);
-                    if (options.L2Penalty != 0 || options.L1Penalty != 0) output = output + Penalty(penalised, options);
+                    using var batchSize = size.ToScalar();
+                    lossSum.PlusInPlace(output.detach().to_type(ScalarType.Float64) * batchSize);
+                    if (options.L2Penalty != 0 || options.L1Penalty != 0) output = output.Plus(Penalty(penalised, options));
                     output.backward();
                     if (options.ClipGradNorm is double clip) nn.utils.clip_grad_norm_(parameters, clip);
                     optimizer.Step();
@@ -162,10 +163,12 @@ public static class Trainer
     static Tensor Penalty(Parameter[] weights, TrainOptions options)
     {
         Tensor total = zeros(1, device: weights[0].device);
+        using var l2 = options.L2Penalty.ToScalar();
+        using var l1 = options.L1Penalty.ToScalar();
         foreach (var w in weights)
         {
-            if (options.L2Penalty != 0) total = total + options.L2Penalty * w.square().sum();
-            if (options.L1Penalty != 0) total = total + options.L1Penalty * w.abs().sum();
+            if (options.L2Penalty != 0) total = total.Plus((w * w).sum() * l2);
+            if (options.L1Penalty != 0) total = total.Plus(w.abs().sum() * l1);
         }
         return total.squeeze();
     }

@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,12 +21,7 @@ internal static class StandardNormal
     {
         using var scope = NewDisposeScope();
         var acc = t.clone();
-        // Each Scalar is disposed right after its operation rather than left to the finaliser (see StandardNormalTests).
-        for (int k = 30; k >= 2; k--)
-        {
-            using var numerator = ((double)k).ToScalar();
-            acc = t + acc.reciprocal() * numerator; // out of place: autograd may run through it
-        }
+        for (int k = 30; k >= 2; k--) acc = t.Plus(acc.reciprocal() * Held.Of((double)k)); // out of place: autograd may run through it
         return acc.MoveToOuterDisposeScope();
     }
 
@@ -36,13 +32,13 @@ internal static class StandardNormal
     internal static Tensor LogCdf(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var middle = special.ndtr(x.clamp(Threshold, 0.0)).log();
-        var upper = (-special.ndtr(-x.clamp_min(0.0))).log1p();
-        var result = where(x > 0.0, upper, middle);
+        var middle = special.ndtr(x.clamp(Held.Of(Threshold), Held.Of(0.0))).log();
+        var upper = (-special.ndtr(-x.clamp_min(Held.Of(0.0)))).log1p();
+        var result = where(x > Held.Of(0.0), upper, middle);
         if (x.min().item<double>() > Threshold) return result.MoveToOuterDisposeScope();
-        var t = (-x).clamp_min(-Threshold);
-        var tail = -0.5 * t.square() - HalfLog2Pi - (t + MillsFraction(t).reciprocal()).log();
-        return where(x > Threshold, result, tail).MoveToOuterDisposeScope();
+        var t = (-x).clamp_min(Held.Of(-Threshold));
+        var tail = t * t * Held.Of(-0.5) - Held.Of(HalfLog2Pi) - t.Plus(MillsFraction(t).reciprocal()).log();
+        return where(x > Held.Of(Threshold), result, tail).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -53,19 +49,19 @@ internal static class StandardNormal
     internal static Tensor LogMass(Tensor a, Tensor b)
     {
         using var scope = NewDisposeScope();
-        var left = b <= 0.0;
-        var right = a >= 0.0;
+        var left = b <= Held.Of(0.0);
+        var right = a >= Held.Of(0.0);
         // Mirror the right-tail case onto the left: Φ(b) − Φ(a) = Φ(−a) − Φ(−b).
         var lo = where(right, -b, a);
         var hi = where(right, -a, b);
         var logHi = LogCdf(hi);
-        var tails = logHi + (-(LogCdf(lo) - logHi).exp()).log1p();
-        var middle = (1.0 - special.ndtr(a) - special.ndtr(-b)).log();
+        var tails = logHi.Plus((-(LogCdf(lo) - logHi).exp()).log1p());
+        var middle = (Held.Of(1.0).Minus(special.ndtr(a)) - special.ndtr(-b)).log();
         var wide = where(left.logical_or(right), tails, middle);
         var h = b - a;
-        var m = 0.5 * (a + b);
-        var narrow = h.log() - 0.5 * m.square() - HalfLog2Pi + (h.square() * (m.square() - 1.0) / 24.0).log1p();
-        var isNarrow = (h < 1e-3).logical_and(h * m.abs() < 1e-3);
+        var m = a.Plus(b) * Held.Of(0.5);
+        var narrow = (h.log() - m * m * Held.Of(0.5) - Held.Of(HalfLog2Pi)).Plus((h * h * (m * m - Held.Of(1.0)) / Held.Of(24.0)).log1p());
+        var isNarrow = (h < Held.Of(1e-3)).logical_and(h * m.abs() < Held.Of(1e-3));
         return where(isNarrow, narrow, wide).MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using NotebookKit.Compression;
 using NotebookKit.Optimizers;
 using NotebookKit.Text;
+using NotebookKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,6 +95,34 @@ public class TextCompressionTests
         Assert.True(history.TrainLoss[^1] < history.TrainLoss[0]);
         Assert.Throws<ArgumentException>(() => TextDistillation.Fit(student, teacher, ids, [2, .. labels[1..]],
             Optim.Adam(student.parameters()), epochs: 1));
+    }
+
+    /// <summary>Returns NaN logits: any use of its soft targets poisons the student.</summary>
+    sealed class NaNTeacher() : nn.Module<Tensor, Tensor>(nameof(NaNTeacher))
+    {
+        public override Tensor forward(Tensor x) => full(x.shape[0], 1, double.NaN, device: x.device);
+    }
+
+    [Fact]
+    public void WithAlphaZeroTheTeacherIsNotRunAndTheStudentLearnsFromTheLabelsAlone()
+    {
+        using var ids = Ids(rows: 64, length: 8, vocabulary: 30, seed: 4);
+        var labels = Enumerable.Range(0, 64).Select(i => i % 2).ToArray();
+        EmbeddingBagClassifier Student()
+        {
+            torch.manual_seed(22);
+            return TextModels.EmbeddingBag(vocabulary: 30, dimensions: 8, dropout: 0, device: CPU);
+        }
+        using var plain = Student();
+        using var distilled = Student();
+        using var y = TextModels.Labels(labels, CPU);
+        Trainer.Fit(plain, ids, y, TextModels.BinaryCrossEntropy, Optim.Adam(plain.parameters(), 0.05),
+            new TrainOptions { Epochs = 3, BatchSize = 16, Seed = 5, ProgressEvery = 0 });
+        TextDistillation.Fit(distilled, new NaNTeacher(), ids, labels, Optim.Adam(distilled.parameters(), 0.05), epochs: 3,
+            batchSize: 16, alpha: 0, seed: 5);
+        // Cross-entropy on (0, z) is binary cross-entropy on z up to rounding, so the two students agree closely.
+        Assert.All(TorchLogits(plain, ids).Zip(TorchLogits(distilled, ids)),
+            p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
     }
 
     [Fact]

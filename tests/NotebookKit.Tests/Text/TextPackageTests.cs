@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using NotebookKit.Data;
 using NotebookKit.Export;
 using NotebookKit.Text;
+using NotebookKit.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -41,6 +42,37 @@ public class TextPackageTests
         Assert.All(predictions.Zip(direct), p => Assert.Equal(p.Second >= 0.3 ? "spam" : "ham", p.First.Label));
         Assert.NotNull(package.Reference);
         Assert.Equal(50, package.CreateMonitor().WindowTexts);
+    }
+
+    [Fact]
+    public void An_int8_embedding_bag_package_answers_as_the_int8_model_in_torch_and_onnx_and_is_smaller()
+    {
+        torch.manual_seed(3);
+        var vocabulary = Vocabulary.Fit(Tokens, minCount: 2);
+        var bag = TextModels.EmbeddingBag(vocabulary.Count, dimensions: 32, dropout: 0, device: CPU);
+        using var int8 = new QuantizedEmbeddingBagClassifier(bag);
+        var encoder = TextEncoder.Ids(Pipeline, vocabulary, 16);
+        var (floatDir, int8Dir) = (NewDir(), NewDir());
+        TextPackage.Save(floatDir, bag, encoder, 0.5, Classes, name: "float");
+        var manifest = TextPackage.Save(int8Dir, int8, encoder, 0.5, Classes, name: "int8");
+        Assert.Equal("EmbeddingBagInt8", manifest.Model.Type);
+
+        using var package = TextPackage.Load(int8Dir, CPU);
+        Assert.IsType<QuantizedEmbeddingBagClassifier>(package.Module);
+        using var ids = vocabulary.Encode(Tokens[..100], 16);
+        var direct = TextModels.Probabilities(int8, ids);
+        var loaded = package.Probabilities(Texts[..100]);
+        var floatP = TextModels.Probabilities(bag, ids);
+        for (int i = 0; i < 100; i++) Assert.Equal(direct[i], loaded[i], 1e-7);
+        Assert.True(direct.Zip(floatP).Any(p => p.First != p.Second), "the package holds the int8 model, not the float one");
+        using var onnx = new OnnxTextModel(File.ReadAllBytes(Path.Combine(int8Dir, ModelPackage.OnnxFileName)));
+        var onnxLogits = onnx.Logits(ids);
+        var torchLogits = Trainer.Predict(int8, ids).data<float>().ToArray();
+        for (int i = 0; i < 100; i++) Assert.Equal(torchLogits[i], onnxLogits[i], 1e-5);
+
+        long Bytes(string dir, string file) => new FileInfo(Path.Combine(dir, file)).Length;
+        foreach (var file in new[] { ModelPackage.WeightsFileName, ModelPackage.OnnxFileName })
+            Assert.InRange((double)Bytes(int8Dir, file) / Bytes(floatDir, file), 0.2, 0.35);
     }
 
     [Fact]

@@ -62,13 +62,13 @@ public sealed class GaussianProcess : IDisposable
         lengthScaleWeights = tensor(h.LengthScales.Select(l => 1 / l).ToArray(), float64, device).MoveToOuterDisposeScope();
         outputScale = tensor(h.OutputScale, float64, device).MoveToOuterDisposeScope();
         xScaled = (x * lengthScaleWeights).MoveToOuterDisposeScope();
-        xScaledSquaredNorms = xScaled.square().sum(-1).MoveToOuterDisposeScope();
+        xScaledSquaredNorms = (xScaled * xScaled).sum(-1).MoveToOuterDisposeScope();
         var k = Matern52Scaled(xScaled, xScaled, xScaledSquaredNorms, outputScale);
         var (l, jitter) = Cholesky(k, h.Noise);
         JitterUsed = jitter;
         cholesky = l.MoveToOuterDisposeScope();
         alpha = cholesky_solve(y.unsqueeze(1), cholesky).squeeze(1).MoveToOuterDisposeScope();
-        LogMarginalLikelihood = (-0.5 * y.dot(alpha) - cholesky.diagonal().log().sum()).item<double>() - y.shape[0] * StandardNormal.HalfLog2Pi;
+        LogMarginalLikelihood = (y.dot(alpha) * Held.Of(-0.5) - cholesky.diagonal().log().sum()).item<double>() - y.shape[0] * StandardNormal.HalfLog2Pi;
     }
 
     /// <summary>Matérn-5/2 Gram matrix between the rows of <paramref name="a"/> and <paramref name="b"/>.</summary>
@@ -77,7 +77,7 @@ public sealed class GaussianProcess : IDisposable
         using var scope = NewDisposeScope();
         var w = inverseSquaredLengthScales.sqrt();
         var bw = b * w;
-        return Matern52Scaled(a * w, bw, bw.square().sum(-1), scale).MoveToOuterDisposeScope();
+        return Matern52Scaled(a * w, bw, (bw * bw).sum(-1), scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>The kernel on inputs already divided by their length scales; <paramref name="bSquaredNorms"/> = ‖b_j‖².</summary>
@@ -91,18 +91,20 @@ public sealed class GaussianProcess : IDisposable
             var rr = ScaledDistances(a, b, bSquaredNorms);
             return KernelOfDistances(rr, rr.neg().exp_(), scale).MoveToOuterDisposeScope();
         }
-        var d2 = a.square().sum(-1).unsqueeze(1) + bSquaredNorms - 2.0 * a.matmul(b.t());
+        var d2 = (a * a).sum(-1).unsqueeze(1).Plus(bSquaredNorms) - a.matmul(b.t()) * Held.Of(2.0);
         // r is clamped away from 0 so the gradient of sqrt stays finite; k'(r) → 0 there anyway.
-        var r = d2.clamp_min(1e-30).sqrt() * Sqrt5;
-        return (scale * (r + 1.0 + r.square() / 3.0) * (-r).exp()).MoveToOuterDisposeScope();
+        var r = d2.clamp_min(Held.Of(1e-30)).sqrt() * Held.Of(Sqrt5);
+        return (scale * r.Plus(Held.Of(1.0)).Plus(r * r / Held.Of(3.0)) * (-r).exp()).MoveToOuterDisposeScope();
     }
 
     /// <summary>r = √5·‖a_i − b_j‖ in place (no autograd), clamped away from 0 as in <see cref="Matern52Scaled"/>.</summary>
     static Tensor ScaledDistances(Tensor a, Tensor b, Tensor bSquaredNorms) =>
-        a.matmul(b.t()).mul_(-2.0).add_(a.square().sum(-1).unsqueeze(1)).add_(bSquaredNorms).clamp_min_(1e-30).sqrt_().mul_(Sqrt5);
+        a.matmul(b.t()).mul_(Held.Of(-2.0)).PlusInPlace((a * a).sum(-1).unsqueeze(1)).PlusInPlace(bSquaredNorms)
+            .clamp_min_(Held.Of(1e-30)).sqrt_().mul_(Held.Of(Sqrt5));
 
     /// <summary>s·(1 + r + r²/3)·e^(−r) from r and e^(−r), without changing either.</summary>
-    static Tensor KernelOfDistances(Tensor r, Tensor decay, Tensor scale) => r.square().div_(3.0).add_(r).add_(1.0).mul_(decay).mul_(scale);
+    static Tensor KernelOfDistances(Tensor r, Tensor decay, Tensor scale) =>
+        (r * r).div_(Held.Of(3.0)).PlusInPlace(r).PlusInPlace(Held.Of(1.0)).mul_(decay).mul_(scale);
 
     /// <summary>Closed form of the kernel for one distance r (for tests and teaching): s·(1 + √5 r + 5/3 r²)·exp(−√5 r).</summary>
     public static double Matern52(double r, double scale = 1) => scale * (1 + Sqrt5 * r + 5.0 / 3 * r * r) * Math.Exp(-Sqrt5 * r);
@@ -112,12 +114,13 @@ public sealed class GaussianProcess : IDisposable
     {
         long n = k.shape[0];
         var eye = torch.eye(n, dtype: float64, device: k.device);
-        var a = k + noise * eye;
+        var a = k.Plus(noise * eye);
         double jitter = 0;
         double scale = Math.Max(k.diagonal().mean().item<double>(), 1e-12);
         for (int attempt = 0; attempt < 7; attempt++)
         {
-            var (l, info) = linalg.cholesky_ex(jitter == 0 ? a : a + jitter * eye);
+            using var jitterScalar = jitter.ToScalar();
+            var (l, info) = linalg.cholesky_ex(jitter == 0 ? a : a.Plus(eye * jitterScalar));
             if (info.max().item<int>() == 0) return (l, jitter);
             jitter = jitter == 0 ? 1e-9 * scale : jitter * 10;
         }
@@ -207,15 +210,18 @@ public sealed class GaussianProcess : IDisposable
     {
         var lambda = theta.narrow(0, 0, d).exp();
         var s = theta[d].exp();
-        var noise = fitNoise ? theta[d + 1].exp() + minNoise : tensor(minNoise, float64, x.device);
+        using var floor = minNoise.ToScalar();
+        var noise = fitNoise ? theta[d + 1].exp().Plus(floor) : tensor(minNoise, float64, x.device);
         var k = Matern52(x, x, lambda, s);
         var (l, _) = Cholesky(k, noise);
         var alpha = cholesky_solve(y.unsqueeze(1), l).squeeze(1);
-        var lml = -0.5 * y.dot(alpha) - l.diagonal().log().sum() - y.shape[0] * StandardNormal.HalfLog2Pi;
+        using var constant = (y.shape[0] * StandardNormal.HalfLog2Pi).ToScalar();
+        var lml = y.dot(alpha) * Held.Of(-0.5) - l.diagonal().log().sum() - constant;
         if (!priors) return lml;
-        var prior = -(0.1 / lambda + 0.1 * lambda).sum() + (s.log() - s);
-        if (fitNoise) prior = prior + (0.1 * noise.log() - 30.0 * noise);
-        return lml + prior;
+        var lengthPenalty = (lambda.reciprocal() * Held.Of(0.1)).Plus(lambda * Held.Of(0.1)).sum();
+        var prior = (-lengthPenalty).Plus(s.log() - s);
+        if (fitNoise) prior = prior.Plus(noise.log() * Held.Of(0.1) - noise * Held.Of(30.0));
+        return lml.Plus(prior);
     }
 
     /// <summary>The fit's objective −(log p + log priors) and its gradient at θ by autograd (<see cref="LogPosterior"/>)
@@ -260,14 +266,14 @@ public sealed class GaussianProcess : IDisposable
     internal (Tensor Mean, Tensor Std) PosteriorStandardised(Tensor xq)
     {
         var (mean, _, variance) = Posterior(Matern52Scaled(xq * lengthScaleWeights, xScaled, xScaledSquaredNorms, outputScale));
-        return (mean, variance.clamp_min(1e-12).sqrt());
+        return (mean, variance.clamp_min(Held.Of(1e-12)).sqrt());
     }
 
     /// <summary>Mean μ = kα, v = L⁻¹kᵀ and the unclamped variance s − ‖v‖² for the cross-kernel rows <paramref name="ks"/>.</summary>
     (Tensor Mean, Tensor V, Tensor Variance) Posterior(Tensor ks)
     {
         var v = linalg.solve_triangular(cholesky, ks.t(), upper: false);
-        return (ks.matmul(alpha), v, outputScale - v.square().sum(dim: 0));
+        return (ks.matmul(alpha), v, outputScale - (v * v).sum(dim: 0));
     }
 
     /// <summary>Posterior mean and standard deviation of f at each row, on the original output scale.</summary>
@@ -299,7 +305,8 @@ public sealed class GaussianProcess : IDisposable
     internal Tensor LogEiStandardised(Tensor xq, double bestStandardised)
     {
         var (m, s) = PosteriorStandardised(xq);
-        return LogH((bestStandardised - m) / s) + s.log();
+        using var best = bestStandardised.ToScalar();
+        return LogH(best.Minus(m) / s).Plus(s.log());
     }
 
     /// <summary>
@@ -315,20 +322,21 @@ public sealed class GaussianProcess : IDisposable
         var r = ScaledDistances(xq * lengthScaleWeights, xScaled, xScaledSquaredNorms);
         var decay = r.neg().exp_();
         var ks = KernelOfDistances(r, decay, outputScale);
-        var slope = r.add_(1.0).mul_(decay).mul_(outputScale).mul_(-5.0 / 3.0); // r is not needed after this
+        var slope = r.PlusInPlace(Held.Of(1.0)).mul_(decay).mul_(outputScale).mul_(Held.Of(-5.0 / 3.0)); // r is not needed after this
         var (mean, v, rawVariance) = Posterior(ks);
         var w = linalg.solve_triangular(cholesky.t(), v, upper: true);
-        var std = rawVariance.clamp_min(1e-12).sqrt();
+        var std = rawVariance.clamp_min(Held.Of(1e-12)).sqrt();
         // Σ_i c_ki (x_k − X_i)/ℓ² for a weight matrix c (queries × training points).
-        var lambda = lengthScaleWeights.square();
+        var lambda = lengthScaleWeights * lengthScaleWeights;
         Tensor Directional(Tensor c) => (xq * c.sum(1, keepdim: true) - c.matmul(x)).mul_(lambda);
         var dMean = Directional(slope * alpha);
-        var dStd = Directional(slope * w.t()).mul_(std.reciprocal().neg_().mul_((rawVariance > 1e-12).to(float64)).unsqueeze(1));
-        var z = (bestStandardised - mean) / std;
+        var dStd = Directional(slope * w.t()).mul_(std.reciprocal().neg_().mul_((rawVariance > Held.Of(1e-12)).to(float64)).unsqueeze(1));
+        using var best = bestStandardised.ToScalar();
+        var z = best.Minus(mean) / std;
         var (logH, dLogH) = LogHWithSlope(z);
         var dz = (dMean.neg_() - z.unsqueeze(1) * dStd).div_(std.unsqueeze(1));
-        var gradient = dz.mul_(dLogH.unsqueeze(1)).add_(dStd.div_(std.unsqueeze(1)));
-        return ((logH + std.log()).MoveToOuterDisposeScope(), gradient.MoveToOuterDisposeScope());
+        var gradient = dz.mul_(dLogH.unsqueeze(1)).PlusInPlace(dStd.div_(std.unsqueeze(1)));
+        return (logH.Plus(std.log()).MoveToOuterDisposeScope(), gradient.MoveToOuterDisposeScope());
     }
 
     internal double StandardiseValue(double y) => (y - yMean) / yScale;
@@ -344,16 +352,16 @@ public sealed class GaussianProcess : IDisposable
     internal static (Tensor LogH, Tensor Slope) LogHWithSlope(Tensor z, bool slope = true)
     {
         using var scope = NewDisposeScope();
-        var za = z.clamp_min(-3.0);
+        var za = z.clamp_min(Held.Of(-3.0));
         var cdf = special.ndtr(za);
-        var direct = ((-0.5 * za.square()).exp() / Math.Sqrt(2 * Math.PI) + za * cdf).log();
+        var direct = ((za * za * Held.Of(-0.5)).exp() / Held.Of(Math.Sqrt(2 * Math.PI))).Plus(za * cdf).log();
         var directSlope = slope ? cdf / direct.exp() : null;
         if (z.min().item<double>() > -3) return (direct.MoveToOuterDisposeScope(), directSlope?.MoveToOuterDisposeScope()!); // the usual case in local search
-        var t = (-z).clamp_min(3.0);
+        var t = (-z).clamp_min(Held.Of(3.0));
         var acc = StandardNormal.MillsFraction(t);
         var a = acc.reciprocal();
-        var tail = -0.5 * t.square() - StandardNormal.HalfLog2Pi + (a / (t + a)).log();
-        var inside = z > -3.0;
+        var tail = (t * t * Held.Of(-0.5) - Held.Of(StandardNormal.HalfLog2Pi)).Plus((a / t.Plus(a)).log());
+        var inside = z > Held.Of(-3.0);
         return (where(inside, direct, tail).MoveToOuterDisposeScope(), slope ? where(inside, directSlope!, acc).MoveToOuterDisposeScope() : null!);
     }
 

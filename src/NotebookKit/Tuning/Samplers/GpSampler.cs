@@ -44,8 +44,8 @@ public sealed class GpSampler : ISampler
     {
         if (nStartupTrials < 1) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "Need at least one random startup trial.");
         if (nCandidates < 1 || nLocalSearch < 0) throw new ArgumentOutOfRangeException(nameof(nCandidates), "nCandidates must be positive and nLocalSearch non-negative.");
-        random = seed is int s ? new Random(s) : new Random();
-        fallback = new RandomSampler(seed is int s2 ? s2 + 1 : null);
+        random = SeededRandom.Create(seed);
+        fallback = new RandomSampler(SeededRandom.Create(seed, stream: 1)); // startup draws: a stream of their own
         (NStartupTrials, DeterministicObjective, NCandidates, NLocalSearch) = (nStartupTrials, deterministicObjective, nCandidates, nLocalSearch);
         TryNoiseFree = tryNoiseFree;
     }

@@ -24,7 +24,7 @@ public sealed class GridSampler : ISampler
         long size = values.Aggregate(1L, (p, v) => p * v.Length);
         if (size > 10_000_000) throw new ArgumentException($"The grid has {size} points; that is too many to enumerate.", nameof(grid));
         order = Enumerable.Range(0, (int)size).ToArray();
-        if (shuffleSeed is int s) new Random(s).Shuffle(order);
+        if (shuffleSeed is int s) SeededRandom.Create(s).Shuffle(order);
     }
 
     /// <summary>Parameter values of grid point <paramref name="id"/> (row-major over the names in ordinal order).</summary>

@@ -28,8 +28,8 @@ public sealed class TpeSampler : ISampler
         if (nStartupTrials < 0) throw new ArgumentOutOfRangeException(nameof(nStartupTrials), "nStartupTrials must be non-negative.");
         if (nEiCandidates < 1) throw new ArgumentOutOfRangeException(nameof(nEiCandidates), "nEiCandidates must be at least 1.");
         if (!(priorWeight > 0) || !double.IsFinite(priorWeight)) throw new ArgumentOutOfRangeException(nameof(priorWeight), "priorWeight must be positive and finite.");
-        random = seed is int s ? new Random(s) : new Random();
-        fallback = new RandomSampler(seed is int s2 ? s2 + 1 : null);
+        random = SeededRandom.Create(seed);
+        fallback = new RandomSampler(SeededRandom.Create(seed, stream: 1)); // startup draws: a stream of their own
         (NStartupTrials, NEiCandidates, Multivariate, ConstantLiar) = (nStartupTrials, nEiCandidates, multivariate, constantLiar);
         this.gamma = gamma ?? DefaultGamma;
         estimatorOptions = new ParzenEstimatorOptions

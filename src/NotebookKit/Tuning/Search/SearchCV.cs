@@ -187,7 +187,7 @@ public static class ParameterGrid
     {
         if (distributions is null || distributions.Count == 0) throw new ArgumentException("No parameter distributions given.", nameof(distributions));
         if (nIter < 1) throw new ArgumentOutOfRangeException(nameof(nIter), "nIter must be at least 1.");
-        var random = new Random(seed);
+        var random = SeededRandom.Create(seed);
         var names = distributions.Keys.Order(StringComparer.Ordinal).ToArray();
         return Enumerable.Range(0, nIter).Select(_ => (IReadOnlyDictionary<string, object?>)names.ToDictionary(n => n,
             n => (object?)distributions[n].ToExternal(RandomSampler.Sample(distributions[n], random)))).ToArray();

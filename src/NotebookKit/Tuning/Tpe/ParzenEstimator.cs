@@ -1,3 +1,5 @@
+using NotebookKit.Setup;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace NotebookKit.Tuning;
@@ -161,12 +163,14 @@ public sealed class ParzenEstimator
             var u = Enumerable.Range(0, count).Select(_ => random.NextDouble()).ToArray();
             double[] x;
             using (var scope = NewDisposeScope())
+            using (var lowJ = low[j].ToScalar())
+            using (var highJ = high[j].ToScalar())
             {
                 var m = tensor(mu, float64, Cpu); var sd = tensor(sigma, float64, Cpu);
-                var lowerCdf = special.ndtr((low[j] - m) / sd);
-                var upperCdf = special.ndtr((high[j] - m) / sd);
-                var p = lowerCdf + tensor(u, float64, Cpu) * (upperCdf - lowerCdf);
-                x = (m + sd * special.ndtri(p)).clamp(low[j], high[j]).data<double>().ToArray();
+                var lowerCdf = special.ndtr(lowJ.Minus(m) / sd);
+                var upperCdf = special.ndtr(highJ.Minus(m) / sd);
+                var p = lowerCdf.Plus(tensor(u, float64, Cpu) * (upperCdf - lowerCdf));
+                x = m.Plus(sd * special.ndtri(p)).clamp(lowJ, highJ).data<double>().ToArray();
             }
             var numeric = (NumericDistribution)distributions[j];
             for (int s = 0; s < count; s++) rows[s][j] = numeric.FromSamplingScale(x[s]);
@@ -205,24 +209,26 @@ public sealed class ParzenEstimator
             {
                 var table = tensor(cw.SelectMany(r => r).ToArray(), [cw.Length, cw[0].Length], float64, Cpu).log().t();
                 var index = tensor(samples.Select(r => (long)r[j]).ToArray(), int64, Cpu);
-                total.add_(table.index_select(0, index));
+                total.PlusInPlace(table.index_select(0, index));
                 continue;
             }
             var mu = tensor(mus[j], float64, Cpu).unsqueeze(0);
             var sd = tensor(sigmas[j], float64, Cpu).unsqueeze(0);
-            var logAccept = StandardNormal.LogMass((low[j] - mu) / sd, (high[j] - mu) / sd);
+            using var lowJ = low[j].ToScalar();
+            using var highJ = high[j].ToScalar();
+            var logAccept = StandardNormal.LogMass(lowJ.Minus(mu) / sd, highJ.Minus(mu) / sd);
             var bins = Bins(j, samples);
             if (bins is var (lowerEdges, upperEdges))
             {
-                var lower = tensor(lowerEdges, float64, Cpu).clamp_min(low[j]).unsqueeze(1);
-                var upper = tensor(upperEdges, float64, Cpu).clamp_max(high[j]).unsqueeze(1);
-                total.add_(StandardNormal.LogMass((lower - mu) / sd, (upper - mu) / sd) - logAccept);
+                var lower = tensor(lowerEdges, float64, Cpu).clamp_min(lowJ).unsqueeze(1);
+                var upper = tensor(upperEdges, float64, Cpu).clamp_max(highJ).unsqueeze(1);
+                total.PlusInPlace(StandardNormal.LogMass((lower - mu) / sd, (upper - mu) / sd) - logAccept);
             }
             else
             {
                 var z = (tensor(samples.Select(r => ((NumericDistribution)distributions[j]).ToSamplingScale(r[j])).ToArray(), float64, Cpu).unsqueeze(1) - mu) / sd;
-                var log = -0.5 * z.square() - StandardNormal.HalfLog2Pi - logAccept;
-                total.add_(normalize ? log - sd.log() : log);
+                var log = z * z * Held.Of(-0.5) - Held.Of(StandardNormal.HalfLog2Pi) - logAccept;
+                total.PlusInPlace(normalize ? log - sd.log() : log);
             }
         }
         return total.logsumexp(1).data<double>().ToArray();
