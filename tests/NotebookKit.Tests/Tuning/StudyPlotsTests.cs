@@ -68,6 +68,11 @@ public class StudyPlotsTests
         Assert.True(l[mode] > g[mode], $"at l's mode {xs[mode]}: l {l[mode]}, g {g[mode]}");
         var drawn = (double[])((Scatter)figure.Data[5]).Y!;
         Assert.Equal(drawn.Max(), ((double[])((Scatter)figure.Data[6]).Y!)[0]);
+        // The numbers behind the chart: the same proposal, and the ratio the lower panel draws.
+        var (proposal, logRatio, nGood, nOther) = StudyPlots.TpeProposal1D(study, "x");
+        Assert.Equal(((double[])((Scatter)figure.Data[6]).X!)[0], proposal);
+        Assert.Equal(drawn.Max(), logRatio(proposal), 9);
+        Assert.Equal((good.Length, 30 - good.Length), (nGood, nOther));
         Assert.Throws<ArgumentException>(() => StudyPlots.TpeDensities1D(study, "y"));
     }
 
@@ -96,6 +101,7 @@ public class StudyPlotsTests
         var legend = traces.Where(t => t.Extra["showlegend"] is true).Select(t => t.Name).ToArray();
         Assert.Equal(3, legend.Length);
         Assert.Contains($"pruned at first report ({once})", legend);
+        Assert.Equal(1L, figure.Layout.XAxis!.Extra["dtick"]); // steps 1-9: a tick at every whole step, none at 1.5
     }
 
     [Fact]

@@ -165,8 +165,10 @@ public static class StudyPlots
     public static Figure ParamImportances(IReadOnlyDictionary<string, double> importances, string title = "Parameter importances (permutation on a GP surrogate)")
     {
         var bars = importances.OrderBy(p => p.Value).ToArray();
-        return new Figure(new Bar { X = bars.Select(p => p.Value).ToArray(), Y = bars.Select(p => p.Key).ToArray(), Orientation = "h", Name = "importance" })
+        var figure = new Figure(new Bar { X = bars.Select(p => p.Value).ToArray(), Y = bars.Select(p => p.Key).ToArray(), Orientation = "h", Name = "importance" })
             .WithTitle(title, "importance (sums to 1)");
+        (figure.Layout.YAxis ??= new Axis()).Extra["automargin"] = true; // the names sit beside the bars, never under them
+        return figure;
     }
 
     /// <summary>
@@ -174,10 +176,13 @@ public static class StudyPlots
     /// single report (pruned at their first step) as red crosses, since a one-point line draws nothing. The legend has
     /// one entry per kind, with its count; hovering a curve names its trial.
     /// </summary>
-    public static Figure IntermediateValues(Study study, string title = "Intermediate values")
+    public static Figure IntermediateValues(Study study, string title = "Intermediate values", string stepName = "step")
     {
-        var figure = new Figure().WithTitle(title, "step", "intermediate value");
+        var figure = new Figure().WithTitle(title, stepName, "intermediate value");
         var trials = study.GetTrials(TrialState.Complete, TrialState.Pruned).Where(t => t.IntermediateValues.Count > 0).ToArray();
+        // Steps are whole numbers (epochs, batches): ticks at whole steps, about ten of them, never at 1.5.
+        long lastStep = trials.Length == 0 ? 1 : trials.Max(t => t.IntermediateValues.Keys.Max());
+        figure.Layout.XAxis!.Extra["dtick"] = Math.Max(1, (long)Math.Ceiling(lastStep / 10.0));
         string Kind(FrozenTrial t) => t.State == TrialState.Complete ? "completed" : t.IntermediateValues.Count == 1 ? "pruned at first report" : "pruned";
         var counts = trials.GroupBy(Kind).ToDictionary(g => g.Key, g => g.Count());
         var shown = new HashSet<string>();
@@ -250,18 +255,9 @@ public static class StudyPlots
     public static Figure TpeDensities1D(Study study, string parameter, int candidates = 24, int seed = 0, int points = 400,
         string title = "TPE: good and bad trials as densities")
     {
-        var trials = study.GetTrials().Where(t => t.Distributions.ContainsKey(parameter)).ToArray();
-        if (trials.Length == 0) throw new ArgumentException($"No trial of the study has the parameter '{parameter}'.", nameof(parameter));
-        if (trials[^1].Distributions[parameter] is not FloatDistribution { IsSingle: false } distribution)
-            throw new ArgumentException($"TpeDensities1D draws a float parameter with a range; '{parameter}' is {trials[^1].Distributions[parameter]}.", nameof(parameter));
-        var split = TpeSampler.Split(study.GetTrials(), study.Direction, constantLiar: false, TpeSampler.DefaultGamma);
-        double[][] Values(IEnumerable<FrozenTrial> group) =>
-            [.. group.Where(t => t.InternalParams.TryGetValue(parameter, out var v) && distribution.Contains(v)).Select(t => new[] { t.InternalParams[parameter] })];
-        var below = Values(split.Below); var above = Values(split.Above);
+        var (distribution, below, above, l, g) = TpeGroups1D(study, parameter);
         // The curves are true densities; the ratio is the one TpeSampler ranks by (components without −log σ).
         var density = new ParzenEstimatorOptions { NormalizeComponents = true };
-        var l = new ParzenEstimator([distribution], below);
-        var g = new ParzenEstimator([distribution], above);
         var grid = Enumerable.Range(0, points).Select(k => new[] { distribution.FromUnit(k / (points - 1.0)) }).ToArray();
         var logL = new ParzenEstimator([distribution], below, density).LogPdf(grid);
         var logG = new ParzenEstimator([distribution], above, density).LogPdf(grid);
@@ -284,5 +280,33 @@ public static class StudyPlots
         figure.Layout.Extra["yaxis2"] = new { domain = new[] { 0.0, 0.28 }, title = new { text = "log l − log g" }, anchor = "x" };
         figure.Layout.Height = 560;
         return figure;
+    }
+
+    /// <summary>
+    /// The numbers behind <see cref="TpeDensities1D"/> (same arguments, same proposal): TPE's next proposal for one
+    /// float parameter, and log l(x) − log g(x), the ratio TPE ranks its candidates by, at any value of the parameter.
+    /// </summary>
+    public static (double Proposal, Func<double, double> LogRatio, int Good, int Other) TpeProposal1D(Study study,
+        string parameter, int candidates = 24, int seed = 0)
+    {
+        var (_, below, above, l, g) = TpeGroups1D(study, parameter);
+        var drawn = l.Sample(new Random(seed), candidates);
+        var drawnRatio = l.LogPdf(drawn).Zip(g.LogPdf(drawn), (a, b) => a - b).ToArray();
+        double LogRatio(double x) => l.LogPdf([[x]])[0] - g.LogPdf([[x]])[0];
+        return (drawn[Array.IndexOf(drawnRatio, drawnRatio.Max())][0], LogRatio, below.Length, above.Length);
+    }
+
+    static (FloatDistribution Distribution, double[][] Below, double[][] Above, ParzenEstimator L, ParzenEstimator G)
+        TpeGroups1D(Study study, string parameter)
+    {
+        var trials = study.GetTrials().Where(t => t.Distributions.ContainsKey(parameter)).ToArray();
+        if (trials.Length == 0) throw new ArgumentException($"No trial of the study has the parameter '{parameter}'.", nameof(parameter));
+        if (trials[^1].Distributions[parameter] is not FloatDistribution { IsSingle: false } distribution)
+            throw new ArgumentException($"TpeDensities1D draws a float parameter with a range; '{parameter}' is {trials[^1].Distributions[parameter]}.", nameof(parameter));
+        var split = TpeSampler.Split(study.GetTrials(), study.Direction, constantLiar: false, TpeSampler.DefaultGamma);
+        double[][] Values(IEnumerable<FrozenTrial> group) =>
+            [.. group.Where(t => t.InternalParams.TryGetValue(parameter, out var v) && distribution.Contains(v)).Select(t => new[] { t.InternalParams[parameter] })];
+        var below = Values(split.Below); var above = Values(split.Above);
+        return (distribution, below, above, new ParzenEstimator([distribution], below), new ParzenEstimator([distribution], above));
     }
 }
