@@ -54,6 +54,9 @@ public sealed class StoredStudies : IDisposable
 
 public class StudyCommandTests(StoredStudies stored) : IClassFixture<StoredStudies>
 {
+    /// <summary>The plots the issue names, listed here rather than taken from the code under test.</summary>
+    static readonly string[] Plots = ["history", "intermediate", "importances", "parallel", "contour"];
+
     static Result Study(params string[] args) => Invoke(["study", .. args], Path.GetTempPath());
 
     static void AssertOneLineError(Result r, int code, string says)
@@ -130,7 +133,7 @@ public class StudyCommandTests(StoredStudies stored) : IClassFixture<StoredStudi
         var r = Study("report", stored.Url, "--name", "lenet", "--out", page);
         Assert.True(r.ExitCode == 0, r.All);
         var html = File.ReadAllText(page);
-        foreach (var section in StudyReport.Sections)
+        foreach (var section in Plots)
             Assert.Matches($"<section id=\"{section}\"><h2>[^<]+</h2>\\n<div id=\"[^\"]+\" class=\"nbkit-plot\"", html);
         Assert.DoesNotContain("Not drawn", html);
         Assert.Contains("\"type\":\"parcoords\"", html);
@@ -138,7 +141,7 @@ public class StudyCommandTests(StoredStudies stored) : IClassFixture<StoredStudi
         Assert.Contains("plotly.js v" + PlotlyHtml.PlotlyVersion, html);
         Assert.DoesNotContain("<script src", html);
         var (dom, log) = Chromium.DumpDom(page);
-        Assert.Equal(StudyReport.Sections.Length, Chromium.DrawnCharts(dom));
+        Assert.Equal(Plots.Length, Chromium.DrawnCharts(dom));
         Assert.Empty(Chromium.ScriptErrors(log));
     }
 
@@ -224,6 +227,6 @@ public class StudyCommandTests(StoredStudies stored) : IClassFixture<StoredStudi
         var page = Path.Combine(stored.Folder, "pg.html");
         var report = Study("report", url, "--out", page);
         Assert.True(report.ExitCode == 0, report.All);
-        foreach (var section in StudyReport.Sections) Assert.Contains($"<section id=\"{section}\">", File.ReadAllText(page));
+        foreach (var section in Plots) Assert.Contains($"<section id=\"{section}\">", File.ReadAllText(page));
     }
 }

@@ -52,7 +52,7 @@ internal sealed class ReplayCore<T>(ModelClient client) where T : IReplayed
         Func<int, bool, int, TReport?, QualitySnapshot?, TTick> tick) where TReport : class
     {
         if (ticks < 1) throw new ArgumentOutOfRangeException(nameof(ticks), "Run at least one tick.");
-        if (perTick < 1) throw new ArgumentOutOfRangeException(perTickName, $"Send at least one {(perTickName == "rowsPerTick" ? "row" : "text")} per tick.");
+        if (perTick < 1) throw new ArgumentOutOfRangeException(perTickName, $"{perTickName} must be at least 1, got {perTick}.");
         if (labelDelay < 0) throw new ArgumentOutOfRangeException(nameof(labelDelay), "Labels cannot come back before the prediction.");
         var timeline = new List<TTick>();
         for (int t = 0; t < ticks; t++)

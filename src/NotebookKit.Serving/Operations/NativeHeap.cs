@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using NotebookKit.Setup;
 
 namespace NotebookKit.Serving.Operations;
 
@@ -11,7 +11,6 @@ namespace NotebookKit.Serving.Operations;
 /// </summary>
 internal static class NativeHeap
 {
-    const int MmapThreshold = -3; // M_MMAP_THRESHOLD in glibc's malloc.h
     public const int LargeBlockBytes = 128 * 1024;
     static int applied;
 
@@ -19,10 +18,7 @@ internal static class NativeHeap
     public static bool ReturnLargeBlocks()
     {
         if (!OperatingSystem.IsLinux() || Interlocked.Exchange(ref applied, 1) == 1) return false;
-        try { return mallopt(MmapThreshold, LargeBlockBytes) == 1; }
+        try { return LinuxLibc.mallopt(LinuxLibc.MmapThreshold, LargeBlockBytes) == 1; }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; } // musl
     }
-
-    [DllImport("libc.so.6")]
-    static extern int mallopt(int param, int value);
 }

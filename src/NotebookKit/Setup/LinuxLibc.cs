@@ -17,6 +17,11 @@ internal static class LinuxLibc
     [DllImport("libc.so.6", SetLastError = true)]
     internal static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
+    internal const int MmapThreshold = -3; // M_MMAP_THRESHOLD in glibc's malloc.h
+
+    [DllImport("libc.so.6")]
+    internal static extern int mallopt(int param, int value);
+
     [DllImport("libc.so.6")]
     internal static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 }
