@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using NotebookKit.Data;
 using NotebookKit.Export;
 using NotebookKit.Serving;
+using NotebookKit.Serving.Client;
 using NotebookKit.Training;
 using TorchSharp;
 
@@ -28,7 +29,13 @@ public sealed class ServingBench : IBenchmarkGroup
 {
     public string Name => "serving";
 
-    sealed record Load(double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, long Errors, double LoadAverage);
+    /// <summary>One cell: wrk's throughput, wrk's own p99 and its Little's-law check (mean latency x requests / (seconds x
+    /// connections), at most 1 for a closed loop), then every request timed by <see cref="ClosedLoop"/>.</summary>
+    sealed record Load(double RequestsPerSecond, double WrkP99Ms, double WrkLittle, LoadResult Timed, long Errors, double LoadAverage)
+    {
+        public double P50Ms => Timed.Percentile(0.5);
+        public double P99Ms => Timed.Percentile(0.99);
+    }
 
     public IEnumerable<BenchResult> Run(BenchOptions options)
     {
@@ -92,7 +99,7 @@ public sealed class ServingBench : IBenchmarkGroup
             foreach (var b in batches)
                 foreach (var c in concurrencies)
                     foreach (var (name, url, measures) in servers)
-                        if (measures(c, b)) results[(name, c, b)] = Wrk(url, bodies[b], c, seconds, work);
+                        if (measures(c, b)) results[(name, c, b)] = Measure(url, bodies[b], c, seconds, work);
         }
         finally
         {
@@ -103,12 +110,17 @@ public sealed class ServingBench : IBenchmarkGroup
         }
 
         Console.WriteLine();
-        Console.WriteLine($"wrk -t2 --latency, {seconds} s per cell, POST /predict on loopback; rows/request = batch; cells interleaved; load = 1-minute load average at the cell's end");
+        Console.WriteLine($"POST /predict on loopback, {seconds} s of wrk -t2 then {seconds} s of the bench's closed loop per cell; rows/request = batch; " +
+            "cells interleaved; requests/s and rows/s from wrk; p50-max from the closed loop, which times every request; " +
+            "wrk p99 and wrk Little = wrk's own p99 and mean latency x requests / (seconds x connections), above 1 when wrk's " +
+            "histogram is not one sample per request; load = 1-minute load average at the cell's end");
         Console.WriteLine();
-        Console.WriteLine("| server | connections | batch | requests/s | rows/s | p50 | p90 | p99 | p99.9 | max | errors | load |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| server | connections | batch | requests/s | rows/s | closed-loop requests/s | p50 | p90 | p99 | p99.9 | max | wrk p99 | wrk Little | errors | load |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var ((s, c, b), l) in results.OrderBy(r => r.Key.B).ThenBy(r => r.Key.C).ThenBy(r => r.Key.Server))
-            Console.WriteLine($"| {s} | {c} | {b} | {l.RequestsPerSecond:0} | {l.RequestsPerSecond * b:0} | {l.P50Ms:0.00} ms | {l.P90Ms:0.00} ms | {l.P99Ms:0.00} ms | {l.P999Ms:0.00} ms | {l.MaxMs:0.00} ms | {l.Errors} | {l.LoadAverage:0.0} |");
+            Console.WriteLine($"| {s} | {c} | {b} | {l.RequestsPerSecond:0} | {l.RequestsPerSecond * b:0} | {l.Timed.RequestsPerSecond:0} | {Ms(l.P50Ms)} | " +
+                $"{Ms(l.Timed.Percentile(0.9))} | {Ms(l.P99Ms)} | {Ms(l.Timed.Percentile(0.999))} | {Ms(l.Timed.Percentile(1))} | {Ms(l.WrkP99Ms)} | " +
+                $"{l.WrkLittle:0.00} | {l.Errors} | {l.LoadAverage:0.0} |");
         Console.WriteLine();
 
         foreach (var ((s, c, b), l) in results.Where(r => r.Key.Server.StartsWith("kit") && !r.Key.Server.EndsWith("baseline")).OrderBy(r => r.Key.B).ThenBy(r => r.Key.C))
@@ -177,15 +189,24 @@ public sealed class ServingBench : IBenchmarkGroup
         return o.ToJsonString();
     }
 
-    static Load Wrk(string url, string body, int connections, int seconds, string work)
+    static string Ms(double ms) => ms.ToString(ms < 10 ? "0.000" : "0.00", CultureInfo.InvariantCulture) + " ms";
+
+    static Load Measure(string url, string body, int connections, int seconds, string work)
+    {
+        var (rps, wrkP99, little, wrkErrors) = Wrk(url, body, connections, seconds, work);
+        var timed = ClosedLoop.Run(new Uri(url), body, connections, TimeSpan.FromSeconds(seconds));
+        double load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        return new Load(rps, wrkP99, little, timed, wrkErrors + timed.Failures, load);
+    }
+
+    static (double RequestsPerSecond, double P99Ms, double Little, long Errors) Wrk(string url, string body, int connections, int seconds, string work)
     {
         var script = Path.Combine(work, $"post-{body.Length}.lua");
-        // done() prints the percentiles wrk's --latency table lacks (p99.9) and the maximum, in microseconds.
         File.WriteAllText(script, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [==[" + body + "]==]\n" +
-            "done = function(summary, latency, requests)\n  io.write(string.format(\"DIST %d %d %d %d %d %d\\n\", latency:percentile(50), latency:percentile(90), " +
-            "latency:percentile(99), latency:percentile(99.9), latency.max, summary.requests))\nend\n");
+            "done = function(summary, latency, requests)\n  io.write(string.format(\"DIST %d %d %d\\n\", latency:percentile(99), latency.mean, " +
+            "summary.requests))\nend\n");
         var start = new ProcessStartInfo("/usr/bin/wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-t", Math.Min(2, connections).ToString(), "-c", connections.ToString(), "-d", seconds + "s", "--latency", "--timeout", "5s", "-s", script, url })
+        foreach (var a in new[] { "-t", Math.Min(2, connections).ToString(), "-c", connections.ToString(), "-d", seconds + "s", "--timeout", "5s", "-s", script, url })
             start.ArgumentList.Add(a);
         using var p = Process.Start(start)!;
         var output = p.StandardOutput.ReadToEnd();
@@ -196,11 +217,12 @@ public sealed class ServingBench : IBenchmarkGroup
         if (non2xx.Success) errors += long.Parse(non2xx.Groups[1].Value);
         var socket = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
         if (socket.Success) errors += Enumerable.Range(1, 4).Sum(i => long.Parse(socket.Groups[i].Value));
-        var d = Regex.Match(output, @"^DIST (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", RegexOptions.Multiline);
+        var d = Regex.Match(output, @"^DIST (\d+) (\d+) (\d+)", RegexOptions.Multiline);
         if (!d.Success) throw new InvalidOperationException("wrk printed no latency distribution: " + output);
-        double Ms(int i) => double.Parse(d.Groups[i].Value, CultureInfo.InvariantCulture) / 1000;
-        double load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
-        return new Load(rps, Ms(1), Ms(2), Ms(3), Ms(4), Ms(5), errors, load);
+        double Value(int i) => double.Parse(d.Groups[i].Value, CultureInfo.InvariantCulture);
+        // Little's law for a closed loop: mean latency x requests / (seconds x connections) = mean latency x rate / connections <= 1.
+        double little = Value(2) / 1e6 * rps / connections;
+        return (rps, Value(1) / 1000, little, errors);
     }
 
     static int FreePort()

@@ -102,6 +102,20 @@ public sealed class HostileClientTests(Xunit.Abstractions.ITestOutputHelper outp
     }
 
     [Fact]
+    public void Feedback_ids_from_many_threads_are_distinct_and_use_every_base64url_character()
+    {
+        // 8 threads x 5,000 ids crosses each thread's 4 KB random buffer ~20 times; a slice handed out twice repeats an id.
+        var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, _ =>
+        {
+            for (int i = 0; i < 5000; i++) ids.Add(FeedbackStore.NewId());
+        });
+        Assert.Equal(40_000, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Matches("^f[A-Za-z0-9_-]{22}$", id));
+        Assert.Equal(64, ids.SelectMany(id => id[1..22]).Distinct().Count()); // 840,000 draws miss none of 64 symbols
+    }
+
+    [Fact]
     public async Task Http_level_abuse_is_a_4xx_and_a_client_reset_is_not_a_server_error()
     {
         var log = Path.Combine(Path.GetTempPath(), $"nbkit-hostile-{Guid.NewGuid():N}.jsonl");
