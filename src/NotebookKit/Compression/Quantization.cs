@@ -1,3 +1,4 @@
+using NotebookKit.Setup;
 using static TorchSharp.torch;
 
 namespace NotebookKit.Compression;
@@ -127,7 +128,8 @@ public static partial class Quantization
         using var scope = NewDisposeScope();
         var (scale, zero) = Broadcastable(p, x);
         var inverse = scale.reciprocal();
-        var q = (x.detach().to_type(ScalarType.Float32) * inverse).round().to_type(ScalarType.Float64).add(zero).clamp(p.QuantMin, p.QuantMax);
+        var q = (x.detach().to_type(ScalarType.Float32) * inverse).round().to_type(ScalarType.Float64).Plus(zero)
+            .clamp(Held.Of((long)p.QuantMin), Held.Of((long)p.QuantMax));
         return q.to_type(p.Dtype == QuantDtype.Int8 ? ScalarType.Int8 : ScalarType.Byte).MoveToOuterDisposeScope();
     }
 

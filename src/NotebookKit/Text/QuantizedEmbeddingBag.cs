@@ -1,4 +1,5 @@
 using NotebookKit.Compression;
+using NotebookKit.Setup;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -60,7 +61,7 @@ public sealed class QuantizedEmbeddingBagClassifier : Module<Tensor, Tensor>
     public override Tensor forward(Tensor ids)
     {
         using var scope = NewDisposeScope();
-        var mask = ids.ne(Vocabulary.PadId).unsqueeze(-1).to_type(ScalarType.Float32);
+        var mask = ids.ne(Held.Of(Vocabulary.PadId)).unsqueeze(-1).to_type(ScalarType.Float32);
         var rows = table_int8.index_select(0, ids.flatten()).to_type(ScalarType.Float32)
             * row_scales.index_select(0, ids.flatten()).unsqueeze(1);
         var vectors = rows.reshape(ids.shape[0], ids.shape[1], -1);

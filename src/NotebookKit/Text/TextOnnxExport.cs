@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using NotebookKit.Export;
 using NotebookKit.Export.Onnx.Proto;
+using NotebookKit.Setup;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -123,7 +124,7 @@ public static class TextOnnxExport
     /// </summary>
     static string Int8Rows(OnnxGraph g, QuantizedEmbeddingBagClassifier q, string ids)
     {
-        var shifted = q.TableInt8.cpu().to_type(ScalarType.Int16).add(128).to_type(ScalarType.Byte).contiguous();
+        var shifted = q.TableInt8.cpu().to_type(ScalarType.Int16).Plus(Held.Of(128L)).to_type(ScalarType.Byte).contiguous();
         var table = g.ConstantU8("table_uint8", shifted.data<byte>().ToArray(), q.TableInt8.shape);
         var rows = g.Node("Cast", [g.Node("Gather", [table, ids])], "rows", OnnxExport.Int("to", (long)TensorProto.Types.DataType.Float));
         var scales = g.Constant("row_scales", OnnxExport.Floats(q.RowScales.unsqueeze(1)), [q.RowScales.shape[0], 1]);

@@ -21,6 +21,8 @@ public class HeldScalarTests
         "src/NotebookKit/Text/TextModels.cs",
         "src/NotebookKit/Compression/QuantizedLayers.cs",
         "src/NotebookKit/Compression/Distillation.cs",
+        "src/NotebookKit/Compression/Quantization.cs",
+        "src/NotebookKit/Text/QuantizedEmbeddingBag.cs",
     ];
 
     static IEnumerable<(string Path, string Text)> KitSources()
