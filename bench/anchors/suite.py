@@ -215,6 +215,37 @@ def run_paired(kit_path, a, b):
               f"(sign test p = {p:.3g}); median-regret ratio {a}/{b} and Wilcoxon p per function: " + "; ".join(cells))
 
 
+def holm_adjust(pvalues):
+    # Holm's step-down adjustment: the i-th smallest of m p-values times (m − i + 1), kept non-decreasing, capped at 1.
+    order = sorted(pvalues, key=pvalues.get)
+    adjusted, running = {}, 0.0
+    for i, key in enumerate(order):
+        running = max(running, min(1.0, (len(order) - i) * pvalues[key]))
+        adjusted[key] = running
+    return adjusted
+
+
+def run_aa(first_path, second_path):
+    # A/A control: Optuna 3.1 TPE on two disjoint seed sets, through the same one-sided test as the kit. Every
+    # difference here is chance, so the count of cells below 0.05 is what an equally good sampler shows.
+    a, b = json.load(open(first_path)), json.load(open(second_path))
+    names = [n for n in FUNCTIONS if n in a["best"] and n in b["best"]]
+    budgets = list(a["best"][names[0]].keys())
+    pvals = {(n, k): stats.mannwhitneyu(np.array(b["best"][n][k]), np.array(a["best"][n][k]), alternative="greater").pvalue
+             for n in names for k in budgets}
+    holm = holm_adjust(pvals)
+    low = sorted((p, n, k) for (n, k), p in pvals.items())
+    seeds = (len(a["best"][names[0]][budgets[0]]), len(b["best"][names[0]][budgets[0]]))
+    print(f"A/A: Optuna {a['version']} seeds from {a.get('first_seed', 0)} ({seeds[0]}) against seeds from "
+          f"{b.get('first_seed', 0)} ({seeds[1]}): {sum(p < 0.05 for p in pvals.values())} of {len(pvals)} cells "
+          f"have one-sided p < 0.05, {sum(p < 0.05 for p in holm.values())} after Holm; smallest: "
+          + ", ".join(f"{n}@{k} p={p:.3f}" for p, n, k in low[:3]))
+    # Chance of at least one and of at least two cells below 0.05 among m independent true-null tests.
+    m = len(pvals)
+    print(f"With {m} independent tests of equal samplers: P(at least 1 below 0.05) = {1 - 0.95 ** m:.2f}, "
+          f"P(at least 2) = {1 - 0.95 ** m - m * 0.05 * 0.95 ** (m - 1):.2f}")
+
+
 def fmt(v):
     return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
 
@@ -236,24 +267,31 @@ def run_stats(kit_path, optuna_path, out):
     minima = {n: minimum(n) for n in names}
     budgets = list(anchor["best"][names[0]].keys())
     summary = {"minima": minima, "cells": [], "geomean": {}}
+    def regrets(values, name):
+        return np.maximum(np.array(values) - minima[name], 0)
+    pvals = {s: {(n, b): stats.mannwhitneyu(regrets(kit["best"][s][n][b], n), regrets(anchor["best"][n][b], n),
+                                            alternative="greater").pvalue for n in names for b in budgets} for s in samplers}
+    holm = {s: holm_adjust(pvals[s]) for s in samplers}
     lines = [f"Regret = best value after the budget − the function's minimum; median over {kit['seeds']} seeds. "
              "ratio = Optuna TPE's median regret / the kit sampler's (above 1: the kit is better). "
              "p = one-sided Mann-Whitney U p-value for \"the kit's regrets are larger than Optuna's\" "
-             "(below 0.05: significantly worse).", "",
-             "| function | dim | budget | Optuna 3.1 TPE | " + " | ".join(f"kit {s} | ratio | p" for s in samplers) + " |",
-             "|---|---|---|---|" + "---|---|---|" * len(samplers)]
+             "(below 0.05: significantly worse); Holm = p adjusted by Holm's step-down method over the sampler's "
+             f"{len(names) * len(budgets)} cells (below 0.05: worse with a family-wise error of 5 %).", "",
+             "| function | dim | budget | Optuna 3.1 TPE | " + " | ".join(f"kit {s} | ratio | p | Holm" for s in samplers) + " |",
+             "|---|---|---|---|" + "---|---|---|---|" * len(samplers)]
     for name in names:
         for budget in budgets:
-            opt = np.maximum(np.array(anchor["best"][name][budget]) - minima[name], 0)
+            opt = regrets(anchor["best"][name][budget], name)
             row = f"| {name}{' (held out)' if name in HELD_OUT else ''} | {FUNCTIONS[name][0]} | {budget} | {fmt(np.median(opt))} |"
             for s in samplers:
-                reg = np.maximum(np.array(kit["best"][s][name][budget]) - minima[name], 0)
+                reg = regrets(kit["best"][s][name][budget], name)
                 ratio = np.median(opt) / max(np.median(reg), 1e-300)
-                p = stats.mannwhitneyu(reg, opt, alternative="greater").pvalue
+                p, adjusted = pvals[s][(name, budget)], holm[s][(name, budget)]
                 flag = " **worse**" if p < 0.05 else ""
-                row += f" {fmt(np.median(reg))} | {ratio:.2f}x | {p:.3f}{flag} |"
+                row += f" {fmt(np.median(reg))} | {ratio:.2f}x | {p:.3f}{flag} | {adjusted:.3f}{' **worse**' if adjusted < 0.05 else ''} |"
                 summary["cells"].append({"function": name, "budget": budget, "sampler": s, "median": float(np.median(reg)),
-                                         "optuna_median": float(np.median(opt)), "ratio": float(ratio), "p_worse": float(p)})
+                                         "optuna_median": float(np.median(opt)), "ratio": float(ratio), "p_worse": float(p),
+                                         "holm_p_worse": float(adjusted)})
             lines.append(row)
     lines.append("")
     floor = 1e-12  # a regret of exactly 0 would make a geometric mean meaningless
@@ -290,6 +328,8 @@ if __name__ == "__main__":
         run_stats(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "paired":
         run_paired(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "aa":
+        run_aa(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "merge":
         merge_optuna(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "minima":
