@@ -15,7 +15,8 @@ namespace NotebookKit.Bench;
 /// they were not looked at while choosing defaults. Options (after the group name):
 /// <c>--seeds=N --trials=N --jobs=N</c> (kit studies run in parallel, one libtorch thread each; default 1, beside the
 /// Python process), <c>--anchor-jobs=N</c> (Optuna's seeds in N Python processes; default 1), <c>--functions=a,b</c>, <c>--samplers=tpe,gp,...</c> (variants below), and
-/// <c>--anchor=file.json</c> to reuse an earlier Optuna run while trying variants (the table is then not "same run").
+/// <c>--anchor=file.json</c> to reuse an earlier Optuna run while trying variants (the table is then not "same run"), and
+/// <c>--noise=r</c> (Gaussian noise of r x each function's spread on every value, kit samplers only, for <c>suite.py paired</c>).
 /// </summary>
 public sealed class SamplerSuiteBench : IBenchmarkGroup
 {
@@ -118,6 +119,12 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         foreach (var s in samplers)
             if (!Samplers.ContainsKey(s)) throw new ArgumentException($"unknown sampler {s}; known: {string.Join(", ", Samplers.Keys)}");
         if (trials < 50) throw new ArgumentException("--trials must be at least 50 (the table reports regret at 50 trials too).");
+        // --noise=r: each value gets Gaussian noise of r x the function's spread (its standard deviation over 1,000 uniform
+        // points); a budget's regret is then the true value of the trial with the best noisy value. No Optuna run: compare
+        // kit samplers with `suite.py paired`.
+        double noise = double.Parse(Get("noise", "0"), CultureInfo.InvariantCulture);
+        if (!(noise >= 0)) throw new ArgumentException($"--noise must be a non-negative multiple of each function's spread, got {noise}.");
+        var spread = functions.ToDictionary(f => f.Name, f => noise == 0 ? 0 : Spread(f));
 
         var outDir = Path.Combine(options.RepoRoot, "artifacts", "bench");
         Directory.CreateDirectory(outDir);
@@ -125,7 +132,7 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         // Optuna runs beside the kit, on the other core, unless an earlier run is reused.
         Environment.SetEnvironmentVariable("SUITE_MINUTES", minutes.ToString(CultureInfo.InvariantCulture)); // suite.py's budget
         Environment.SetEnvironmentVariable("SUITE_JOBS", Get("anchor-jobs", "1"));
-        Process? python = cli.ContainsKey("anchor") ? null : StartPython(options, "optuna", seeds.ToString(CultureInfo.InvariantCulture),
+        Process? python = cli.ContainsKey("anchor") || noise > 0 ? null : StartPython(options, "optuna", seeds.ToString(CultureInfo.InvariantCulture),
             trials.ToString(CultureInfo.InvariantCulture), string.Join(",", names), anchorPath);
 
         int threads = torch.get_num_threads();
@@ -147,9 +154,16 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
                 if (total.Elapsed.TotalMinutes > minutes) return;
                 var clock = Stopwatch.StartNew();
                 var study = Study.Create(direction: StudyDirection.Minimize, sampler: Samplers[s](seed));
-                study.Optimize(t => f.F(f.Low.Select((lo, i) => t.SuggestFloat($"x{i}", lo, f.High[i])).ToArray()), nTrials: trials);
-                var values = study.GetTrials().Select(t => t.Value!.Value).ToArray();
-                foreach (int budget in new[] { 50, trials }) best[(s, f.Name, budget, seed)] = values.Take(budget).Min();
+                var noiseDraws = SeededRandom.Create(seed, stream: 7);
+                var truth = new ConcurrentDictionary<int, double>();
+                study.Optimize(t =>
+                {
+                    double value = f.F(f.Low.Select((lo, i) => t.SuggestFloat($"x{i}", lo, f.High[i])).ToArray());
+                    truth[t.Number] = value;
+                    return value + spread[f.Name] * Gaussian(noiseDraws);
+                }, nTrials: trials);
+                var observed = study.GetTrials().ToArray();
+                foreach (int budget in new[] { 50, trials }) best[(s, f.Name, budget, seed)] = truth[observed.Take(budget).MinBy(t => t.Value!.Value)!.Number];
                 times.GetOrAdd((s, f.Name), _ => []).Add(clock.Elapsed.TotalSeconds);
                 int n = Interlocked.Increment(ref done);
                 if (n % Math.Max(1, work.Length / 20) == 0)
@@ -179,6 +193,11 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
                 b => b.ToString(CultureInfo.InvariantCulture), b => Enumerable.Range(0, complete).Select(seed => best[(s, f.Name, b, seed)]).ToArray()))),
             seconds = samplers.ToDictionary(s => s, s => functions.ToDictionary(f => f.Name, f => seconds[(s, f.Name)])),
         }));
+        if (noise > 0)
+        {
+            Console.WriteLine($"--noise={noise}: kit studies only, in {kitPath}; compare samplers with suite.py paired");
+            yield break;
+        }
         if (python is not null) Finish(python, "suite.py optuna");
         var mdPath = Path.Combine(outDir, $"samplers{tag}.md");
         using (var statsRun = StartPython(options, "stats", kitPath, anchorPath, mdPath)) Finish(statsRun, "suite.py stats", echo: true);
@@ -189,6 +208,18 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
                 yield return new BenchResult($"{f.Name}, kit {s} ({trials} trials)", seconds[(s, f.Name)],
                     anchorSeconds.GetProperty(f.Name).GetDouble(), "Optuna 3.1 TPE (s per study)", $"regrets in {Path.GetRelativePath(options.RepoRoot, mdPath)}");
     }
+
+    /// <summary>The function's standard deviation over 1,000 uniform points of its box (a fixed stream).</summary>
+    static double Spread(Function f)
+    {
+        var random = SeededRandom.Create(0, stream: 8);
+        var values = Enumerable.Range(0, 1000).Select(_ => f.F(f.Low.Select((lo, i) => lo + random.NextDouble() * (f.High[i] - lo)).ToArray())).ToArray();
+        double mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+    }
+
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     static Process StartPython(BenchOptions options, params string[] args)
     {
