@@ -99,7 +99,8 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         ["tpe-optuna31"] = s => new TpeSampler(seed: s, normalizeComponents: false), // the default since issue 15
         ["gp"] = s => new GpSampler(seed: s),
         ["gp-deterministic"] = s => new GpSampler(seed: s, deterministicObjective: true),
-        ["gp-two-starts"] = s => new GpSampler(seed: s, tryNoiseFree: true),
+        ["gp-two-starts"] = s => new GpSampler(seed: s, deterministicObjective: false, tryNoiseFree: true),
+        ["gp-fitted-noise"] = s => new GpSampler(seed: s, deterministicObjective: false), // the default until 2026-11-30
     };
 
     public IEnumerable<BenchResult> Run(BenchOptions options)
