@@ -246,6 +246,20 @@ def run_aa(first_path, second_path):
           f"P(at least 2) = {1 - 0.95 ** m - m * 0.05 * 0.95 ** (m - 1):.2f}")
 
 
+def run_compare(kit_path, sampler, kit_first, optuna_path):
+    # Replication on fresh seeds: the kit's seeds from kit_first on (a bench run with --seeds=N holds seeds 0..N-1)
+    # against every seed of an Optuna run (suite.py optuna with SUITE_FIRST_SEED), per function and budget.
+    kit, anchor = json.load(open(kit_path)), json.load(open(optuna_path))
+    for name in [n for n in FUNCTIONS if n in kit["best"][sampler] and n in anchor["best"]]:
+        for budget in anchor["best"][name]:
+            k = np.maximum(np.array(kit["best"][sampler][name][budget][kit_first:]) - minimum(name), 0)
+            o = np.maximum(np.array(anchor["best"][name][budget]) - minimum(name), 0)
+            print(f"{name} @{budget}: Optuna seeds {anchor.get('first_seed', 0)}-{anchor.get('first_seed', 0) + len(o) - 1} "
+                  f"median {fmt(np.median(o))}; kit {sampler} seeds {kit_first}-{kit_first + len(k) - 1} median {fmt(np.median(k))}; "
+                  f"one-sided p (kit worse) = {stats.mannwhitneyu(k, o, alternative='greater').pvalue:.3f}, "
+                  f"two-sided {stats.mannwhitneyu(k, o).pvalue:.3f}")
+
+
 def fmt(v):
     return f"{v:.3g}" if abs(v) >= 1e-3 or v == 0 else f"{v:.2e}"
 
@@ -328,6 +342,8 @@ if __name__ == "__main__":
         run_stats(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "paired":
         run_paired(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "compare":
+        run_compare(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif sys.argv[1] == "aa":
         run_aa(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "merge":
