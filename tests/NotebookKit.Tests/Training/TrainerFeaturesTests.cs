@@ -172,7 +172,16 @@ public class TrainerFeaturesTests
         var output = Trainer.Predict(model, rand(5, 64));
         Assert.Equal(new long[] { 5, 10 }, output.shape);
     }
+}
 
+/// <summary>The process's working set is shared by every test running at the time: the test that measures it runs
+/// alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(ProcessMemory), DisableParallelization = true)]
+public sealed class ProcessMemory;
+
+[Collection(nameof(ProcessMemory))]
+public class TrainerMemoryTests
+{
     [Fact]
     public void Process_memory_and_live_tensors_do_not_grow_over_many_epochs()
     {
