@@ -156,12 +156,12 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
                 var clock = Stopwatch.StartNew();
                 var study = Study.Create(direction: StudyDirection.Minimize, sampler: Samplers[s](seed));
                 var noiseDraws = SeededRandom.Create(seed, stream: 7);
-                var truth = new ConcurrentDictionary<int, double>();
+                var truth = new Dictionary<int, double>(); // Optimize runs the trials one after another
                 study.Optimize(t =>
                 {
                     double value = f.F(f.Low.Select((lo, i) => t.SuggestFloat($"x{i}", lo, f.High[i])).ToArray());
                     truth[t.Number] = value;
-                    return value + spread[f.Name] * Gaussian(noiseDraws);
+                    return value + spread[f.Name] * noiseDraws.NextGaussian();
                 }, nTrials: trials);
                 var observed = study.GetTrials().ToArray();
                 foreach (int budget in new[] { 50, trials }) best[(s, f.Name, budget, seed)] = truth[observed.Take(budget).MinBy(t => t.Value!.Value)!.Number];
@@ -218,9 +218,6 @@ public sealed class SamplerSuiteBench : IBenchmarkGroup
         double mean = values.Average();
         return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
     }
-
-    /// <summary>A standard normal draw (Box-Muller).</summary>
-    static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     static Process StartPython(BenchOptions options, params string[] args)
     {

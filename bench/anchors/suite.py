@@ -9,7 +9,7 @@ run with /usr/bin/python3), and the comparison with the kit's samplers.
 
 The kit (bench/NotebookKit.Bench/SamplerSuiteBench.cs) defines the same functions in C#; `stats` checks that both
 definitions agree at the probe points the kit reports, so a typo on either side cannot pass unnoticed."""
-import contextlib, json, math, os, statistics, sys, time
+import contextlib, functools, json, math, os, statistics, sys, time
 
 import numpy as np
 from scipy import optimize, stats
@@ -123,6 +123,7 @@ def bounds(name):
     return BOUNDS.get(name, [(low, high)] * d)
 
 
+@functools.cache  # some minima are polished by L-BFGS-B
 def minimum(name):
     m = FUNCTIONS[name][4]
     return m() if callable(m) else m
@@ -209,10 +210,15 @@ def run_paired(kit_path, a, b):
             x, y = np.array(kit["best"][a][n][budget]), np.array(kit["best"][b][n][budget])
             wins, losses = wins + int(np.sum(y < x)), losses + int(np.sum(y > x))
             p = stats.wilcoxon(y, x).pvalue if np.any(x != y) else float("nan")
-            cells.append(f"{n} {np.median(np.maximum(x - minimum(n), 0)) / max(np.median(np.maximum(y - minimum(n), 0)), 1e-300):.2f}x p={p:.2f}")
+            cells.append(f"{n} {np.median(regret(x, n)) / max(np.median(regret(y, n)), 1e-300):.2f}x p={p:.2f}")
         p = stats.binomtest(wins, wins + losses).pvalue if wins + losses else float("nan")
         print(f"{budget} trials, {kit['seeds']} seeds: {b} below {a} in {wins} of {wins + losses} untied pairs "
               f"(sign test p = {p:.3g}); median-regret ratio {a}/{b} and Wilcoxon p per function: " + "; ".join(cells))
+
+
+def regret(values, name):
+    # Best values minus the function's minimum, floored at 0 (a value below the polished minimum is rounding).
+    return np.maximum(np.array(values) - minimum(name), 0)
 
 
 def holm_adjust(pvalues):
@@ -252,8 +258,8 @@ def run_compare(kit_path, sampler, kit_first, optuna_path):
     kit, anchor = json.load(open(kit_path)), json.load(open(optuna_path))
     for name in [n for n in FUNCTIONS if n in kit["best"][sampler] and n in anchor["best"]]:
         for budget in anchor["best"][name]:
-            k = np.maximum(np.array(kit["best"][sampler][name][budget][kit_first:]) - minimum(name), 0)
-            o = np.maximum(np.array(anchor["best"][name][budget]) - minimum(name), 0)
+            k = regret(kit["best"][sampler][name][budget][kit_first:], name)
+            o = regret(anchor["best"][name][budget], name)
             print(f"{name} @{budget}: Optuna seeds {anchor.get('first_seed', 0)}-{anchor.get('first_seed', 0) + len(o) - 1} "
                   f"median {fmt(np.median(o))}; kit {sampler} seeds {kit_first}-{kit_first + len(k) - 1} median {fmt(np.median(k))}; "
                   f"one-sided p (kit worse) = {stats.mannwhitneyu(k, o, alternative='greater').pvalue:.3f}, "
@@ -281,9 +287,7 @@ def run_stats(kit_path, optuna_path, out):
     minima = {n: minimum(n) for n in names}
     budgets = list(anchor["best"][names[0]].keys())
     summary = {"minima": minima, "cells": [], "geomean": {}}
-    def regrets(values, name):
-        return np.maximum(np.array(values) - minima[name], 0)
-    pvals = {s: {(n, b): stats.mannwhitneyu(regrets(kit["best"][s][n][b], n), regrets(anchor["best"][n][b], n),
+    pvals = {s: {(n, b): stats.mannwhitneyu(regret(kit["best"][s][n][b], n), regret(anchor["best"][n][b], n),
                                             alternative="greater").pvalue for n in names for b in budgets} for s in samplers}
     holm = {s: holm_adjust(pvals[s]) for s in samplers}
     lines = [f"Regret = best value after the budget − the function's minimum; median over {kit['seeds']} seeds. "
@@ -295,10 +299,10 @@ def run_stats(kit_path, optuna_path, out):
              "|---|---|---|---|" + "---|---|---|---|" * len(samplers)]
     for name in names:
         for budget in budgets:
-            opt = regrets(anchor["best"][name][budget], name)
+            opt = regret(anchor["best"][name][budget], name)
             row = f"| {name}{' (held out)' if name in HELD_OUT else ''} | {FUNCTIONS[name][0]} | {budget} | {fmt(np.median(opt))} |"
             for s in samplers:
-                reg = regrets(kit["best"][s][name][budget], name)
+                reg = regret(kit["best"][s][name][budget], name)
                 ratio = np.median(opt) / max(np.median(reg), 1e-300)
                 p, adjusted = pvals[s][(name, budget)], holm[s][(name, budget)]
                 flag = " **worse**" if p < 0.05 else ""
@@ -316,10 +320,10 @@ def run_stats(kit_path, optuna_path, out):
         for budget in budgets:
             def geo(values):
                 return math.exp(statistics.fmean(math.log(max(v, floor)) for v in values))
-            opt = geo([np.median(np.maximum(np.array(anchor["best"][n][budget]) - minima[n], 0)) for n in group])
+            opt = geo([np.median(regret(anchor["best"][n][budget], n)) for n in group])
             parts = []
             for s in samplers:
-                g = geo([np.median(np.maximum(np.array(kit["best"][s][n][budget]) - minima[n], 0)) for n in group])
+                g = geo([np.median(regret(kit["best"][s][n][budget], n)) for n in group])
                 summary["geomean"][f"{'held_out' if held else 'suite'}_{budget}_{s}"] = opt / g
                 parts.append(f"kit {s} {fmt(g)} ({opt / g:.2f}x)")
             lines.append(f"- Geometric mean of median regrets, {'held-out functions' if held else 'suite'} "

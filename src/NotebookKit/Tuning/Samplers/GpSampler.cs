@@ -134,7 +134,7 @@ public sealed class GpSampler : ISampler
         {
             var c = (double[])x[order[i % order.Length]].Clone();
             double scale = i % 2 == 0 ? 0.1 : 0.01;
-            for (int j = 0; j < d; j++) if (encoding.Continuous[j]) c[j] = Math.Clamp(c[j] + scale * Gaussian(), 0, 1);
+            for (int j = 0; j < d; j++) if (encoding.Continuous[j]) c[j] = Math.Clamp(c[j] + scale * random.NextGaussian(), 0, 1);
             candidates.Add(c);
         }
         double[] scores;
@@ -208,5 +208,4 @@ public sealed class GpSampler : ISampler
         return u;
     }
 
-    double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

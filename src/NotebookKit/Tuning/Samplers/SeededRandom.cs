@@ -22,4 +22,8 @@ public static class SeededRandom
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+
+    /// <summary>A standard normal draw (Box-Muller), from two uniform draws of <paramref name="random"/>.</summary>
+    public static double NextGaussian(this Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
