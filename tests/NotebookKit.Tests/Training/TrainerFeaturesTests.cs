@@ -210,6 +210,7 @@ public class TrainerMemoryTests
         // A few handles may await the finalizer at any moment (seen: +4, one per parameter); a per-batch leak adds hundreds
         // (384 steps here; an injected leak of one batch tensor showed +192 even with collections running).
         Assert.True(DisposeScopeManager.Statistics.ThreadTotalLiveCount - tensorsBefore <= 8, $"live tensors grew from {tensorsBefore} to {DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
-        Assert.True(grownMb < 25, $"working set grew by {grownMb} MB over 12 epochs");
+        // 25 MB of allocator slack was seen with no leak (twice, alone and beside other tests); a one-batch leak adds > 45.
+        Assert.True(grownMb < 40, $"working set grew by {grownMb} MB over 12 epochs");
     }
 }
